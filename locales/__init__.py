@@ -1,0 +1,34 @@
+"""Languages: message catalogs, rendering with per-language formatting, and language detection."""
+
+from __future__ import annotations
+
+from locales.catalog import DEFAULT_CATALOGS, Catalogs, keys, placeholders
+from locales.detect import confident_language, detect_language, warm_up_detector
+from locales.formatting import date_param, datetime_param, money_param, month_param
+from locales.languages import DEFAULT_LANGUAGE, LANGUAGES, normalize
+from locales.render import language_name, render, text
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "Catalogs",
+    "confident_language",
+    "date_param",
+    "datetime_param",
+    "detect_language",
+    "keys",
+    "language_name",
+    "money_param",
+    "month_param",
+    "normalize",
+    "placeholders",
+    "render",
+    "text",
+    "warm_up",
+]
+
+
+def warm_up() -> None:
+    """Load the catalogs and the language profiles once, before serving concurrent requests."""
+    DEFAULT_CATALOGS.load()
+    warm_up_detector()
