@@ -1,0 +1,183 @@
+"""Organizations: onboarding with a plan, partner accounts and monthly license fees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from billing.money import CENT, CURRENCIES, Money, to_amount
+from billing.months import BillingMonth
+from billing.plans import PlanTerms
+from desk import audit
+from desk.errors import Conflict, Invalid, NotFound
+from desk.plans import assign, get_plan, plan_in_force, terms
+from store.models import LicenseFee, Organization, PartnerAccount, Plan
+
+BILLING_MODELS = ("partner-paid", "direct-paid")
+MAX_NAME = 120
+
+
+def find_org(session: Session, name: str) -> Organization | None:
+    """By exact name, else by the same name ignoring case and surrounding spaces."""
+    cleaned = name.strip()
+    org = session.scalar(select(Organization).where(Organization.name == cleaned))
+    if org is None and cleaned:
+        org = session.scalar(select(Organization)
+                             .where(func.lower(Organization.name) == cleaned.lower()))
+    return org
+
+
+def get_org(session: Session, name: str) -> Organization:
+    org = find_org(session, name)
+    if org is None:
+        raise NotFound(f"unknown organization {name!r} (see: supportdesk org list)")
+    return org
+
+
+def list_orgs(session: Session) -> list[Organization]:
+    return list(session.scalars(select(Organization).order_by(Organization.name)))
+
+
+def create_org(session: Session, *, name: str, plan_name: str, currency: str,
+               billing_model: str, now: datetime, tz: tzinfo,
+               actor: str = "cli") -> Organization:
+    """Onboard an organization on a plan effective from the current billing month."""
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise Invalid("an organization needs a name")
+    if len(cleaned) > MAX_NAME:
+        raise Invalid(f"organization name is longer than {MAX_NAME} characters")
+    code = currency.strip().upper()
+    if code not in CURRENCIES:
+        raise Invalid(f"unknown currency {currency!r}: expected one of {', '.join(CURRENCIES)}")
+    model = billing_model.strip().lower()
+    if model not in BILLING_MODELS:
+        raise Invalid(f"unknown billing model {billing_model!r}: expected one of "
+                      f"{', '.join(BILLING_MODELS)}")
+    existing = find_org(session, cleaned)
+    if existing is not None:
+        raise Conflict(f"an organization named {existing.name!r} already exists")
+    plan = get_plan(session, plan_name)
+    org = Organization(name=cleaned, currency=code, billing_model=model, created_at=now)
+    session.add(org)
+    session.flush()
+    month = BillingMonth.of(now, tz)
+    audit.record(session, actor=actor, action="org.add", entity="organization", entity_id=org.id,
+                 details={"name": cleaned, "currency": code, "billing_model": model,
+                          "plan": plan.name, "effective_month": str(month)}, now=now)
+    assign(session, org, plan, month, "onboarding", now, actor=actor)
+    return org
+
+
+def add_partner_id(session: Session, org: Organization, partner_id: str, *, now: datetime,
+                   actor: str = "cli") -> PartnerAccount:
+    """Attach a Partner ID to the organization; a Partner ID belongs to one organization."""
+    cleaned = partner_id.strip()
+    if not cleaned or len(cleaned) > 64 or any(c.isspace() for c in cleaned):
+        raise Invalid(f"invalid partner id {partner_id!r}: 1-64 characters without spaces")
+    existing = session.scalar(select(PartnerAccount).where(PartnerAccount.partner_id == cleaned))
+    if existing is not None:
+        owner = session.get(Organization, existing.org_id)
+        owner_name = owner.name if owner else existing.org_id
+        raise Conflict(f"partner id {cleaned!r} already belongs to {owner_name!r}")
+    account = PartnerAccount(org_id=org.id, partner_id=cleaned)
+    session.add(account)
+    session.flush()
+    audit.record(session, actor=actor, action="org.partner_id.add", entity="organization",
+                 entity_id=org.id, details={"organization": org.name, "partner_id": cleaned},
+                 now=now)
+    return account
+
+
+def partner_ids(session: Session, org_id: int) -> list[str]:
+    return list(session.scalars(select(PartnerAccount.partner_id)
+                                .where(PartnerAccount.org_id == org_id)
+                                .order_by(PartnerAccount.partner_id)))
+
+
+def set_license_fees(session: Session, org: Organization, month: BillingMonth,
+                     amount: Decimal, *, now: datetime, actor: str = "cli") -> LicenseFee:
+    """Record (or correct) the organization's license fees of a month, in its currency."""
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise Invalid(f"invalid license fees {amount!r}: expected a decimal amount")
+    if amount < 0:
+        raise Invalid(f"invalid license fees {amount}: must not be negative")
+    if amount != amount.quantize(CENT):
+        raise Invalid(f"invalid license fees {amount}: at most two decimals")
+    cents = Money(amount, org.currency).cents
+    row = session.scalar(select(LicenseFee).where(LicenseFee.org_id == org.id,
+                                                  LicenseFee.month == str(month)))
+    previous = None if row is None else row.amount_cents
+    if row is None:
+        row = LicenseFee(org_id=org.id, month=str(month), amount_cents=cents)
+        session.add(row)
+    else:
+        row.amount_cents = cents
+    session.flush()
+    audit.record(session, actor=actor, action="fees.set", entity="organization",
+                 entity_id=org.id, details={"organization": org.name, "month": str(month),
+                                            "amount_cents": cents, "currency": org.currency,
+                                            "previous_cents": previous}, now=now)
+    return row
+
+
+def license_fees(session: Session, org_id: int, month: BillingMonth) -> Decimal | None:
+    """The recorded license fees of the month, or None when none were recorded."""
+    cents = session.scalar(select(LicenseFee.amount_cents).where(
+        LicenseFee.org_id == org_id, LicenseFee.month == str(month)))
+    return None if cents is None else to_amount(cents)
+
+
+def fee_history(session: Session, org_id: int) -> list[tuple[BillingMonth, Decimal]]:
+    rows = session.execute(select(LicenseFee.month, LicenseFee.amount_cents)
+                           .where(LicenseFee.org_id == org_id).order_by(LicenseFee.month)).all()
+    return [(BillingMonth.parse(m), to_amount(c)) for m, c in rows]
+
+
+@dataclass(frozen=True)
+class OrgMonth:
+    """An organization as seen in one billing month: plan in force, partner ids, fees."""
+
+    org: Organization
+    month: BillingMonth
+    plan: Plan | None
+    terms: PlanTerms | None
+    partner_ids: list[str]
+    license_fees: Decimal | None
+
+    def as_dict(self) -> dict[str, object]:
+        t = self.terms
+        return {
+            "name": self.org.name,
+            "id": self.org.id,
+            "currency": self.org.currency,
+            "billing_model": self.org.billing_model,
+            "month": str(self.month),
+            "plan": None if t is None else {
+                "name": t.name,
+                "display_name": t.display_name,
+                "fee": str(t.fee),
+                "currency": self.org.currency,
+                "allowance": t.free_escalations,
+                "overflow_price": str(t.overflow_price),
+                "tam": t.tam_kind,
+                "queue_priority": t.queue_priority,
+                "beta_access": t.beta_access,
+            },
+            "allowance": None if t is None else t.free_escalations,
+            "fee": None if t is None else str(t.fee),
+            "partner_ids": list(self.partner_ids),
+            "license_fees": None if self.license_fees is None else str(self.license_fees),
+        }
+
+
+def describe(session: Session, org: Organization, month: BillingMonth) -> OrgMonth:
+    plan = plan_in_force(session, org.id, month)
+    return OrgMonth(org=org, month=month, plan=plan,
+                    terms=None if plan is None else terms(plan),
+                    partner_ids=partner_ids(session, org.id),
+                    license_fees=license_fees(session, org.id, month))

@@ -1,0 +1,130 @@
+"""Users of the desk: chat identities, roles, organization and language; soft removal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from desk import audit
+from desk.errors import Conflict, Invalid, NotFound
+from locales.languages import LANGUAGES, normalize
+from store.models import Identity, Organization, User
+
+USER_ROLES = ("partner", "agent", "tam", "manager", "admin")
+CHANNELS = ("slack", "telegram", "console")
+
+
+def check_channel(channel: str) -> str:
+    cleaned = channel.strip().lower()
+    if cleaned not in CHANNELS:
+        raise Invalid(f"unknown channel {channel!r}: expected one of {', '.join(CHANNELS)}")
+    return cleaned
+
+
+def check_role(role: str) -> str:
+    cleaned = role.strip().lower()
+    if cleaned not in USER_ROLES:
+        raise Invalid(f"unknown role {role!r}: expected one of {', '.join(USER_ROLES)}")
+    return cleaned
+
+
+def check_language(language: str) -> str:
+    """One of the five languages; tags such as 'pt_br' or 'DE' are normalized."""
+    code = normalize(language)
+    if code is None:
+        raise Invalid(f"unknown language {language!r}: expected one of {', '.join(LANGUAGES)}")
+    return code
+
+
+def check_external_id(external_id: str) -> str:
+    cleaned = str(external_id).strip()
+    if not cleaned or len(cleaned) > 64 or any(c.isspace() for c in cleaned):
+        raise Invalid(f"invalid chat id {external_id!r}: 1-64 characters without spaces")
+    return cleaned
+
+
+def identity_owner(session: Session, channel: str, external_id: str) -> User | None:
+    """The user holding this chat identity (identities of removed users are deleted)."""
+    return session.scalar(select(User).join(Identity, Identity.user_id == User.id).where(
+        Identity.channel == channel, Identity.external_id == external_id))
+
+
+def add_user(session: Session, *, channel: str, external_id: str, role: str,
+             org: Organization | None = None, name: str | None = None,
+             language: str | None = None, now: datetime, actor: str = "cli") -> User:
+    """Register a person with one chat identity.
+
+    A partner belongs to an organization; a TAM may have one (it is then that organization's
+    dedicated TAM); agents, managers and admins belong to none.
+    """
+    channel = check_channel(channel)
+    external_id = check_external_id(external_id)
+    role = check_role(role)
+    if role == "partner" and org is None:
+        raise Invalid("a partner user needs an organization (--org NAME)")
+    if role not in ("partner", "tam") and org is not None:
+        raise Invalid(f"a user with role {role!r} does not belong to an organization")
+    code = None if language is None else check_language(language)
+    display = " ".join((name or "").split()) or f"{channel}:{external_id}"
+    if len(display) > 120:
+        raise Invalid("user name is longer than 120 characters")
+    owner = identity_owner(session, channel, external_id)
+    if owner is not None:
+        raise Conflict(f"{channel} id {external_id!r} already belongs to user {owner.id} "
+                       f"({owner.name})")
+    user = User(name=display, role=role, org_id=None if org is None else org.id,
+                language=code, created_at=now)
+    session.add(user)
+    session.flush()
+    session.add(Identity(user_id=user.id, channel=channel, external_id=external_id))
+    session.flush()
+    audit.record(session, actor=actor, action="user.add", entity="user", entity_id=user.id,
+                 details={"name": display, "role": role, "channel": channel,
+                          "external_id": external_id,
+                          "organization": None if org is None else org.name,
+                          "language": code}, now=now)
+    return user
+
+
+def list_users(session: Session, *, include_removed: bool = False, role: str | None = None,
+               org: Organization | None = None) -> list[User]:
+    query = select(User).options(selectinload(User.identities)).order_by(User.id)
+    if not include_removed:
+        query = query.where(User.removed_at.is_(None))
+    if role is not None:
+        query = query.where(User.role == check_role(role))
+    if org is not None:
+        query = query.where(User.org_id == org.id)
+    return list(session.scalars(query))
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or user.removed_at is not None:
+        raise NotFound(f"unknown user {user_id}")
+    return user
+
+
+def find_by_identity(session: Session, channel: str, external_id: str) -> User:
+    channel = check_channel(channel)
+    external_id = check_external_id(external_id)
+    user = identity_owner(session, channel, external_id)
+    if user is None or user.removed_at is not None:
+        raise NotFound(f"no user with {channel} id {external_id!r}")
+    return user
+
+
+def remove_user(session: Session, user: User, *, now: datetime, actor: str = "cli") -> User:
+    """Soft-remove: the user stays for history; their chat identities are freed for reuse."""
+    if user.removed_at is not None:
+        raise NotFound(f"user {user.id} is already removed")
+    freed = [f"{i.channel}:{i.external_id}" for i in user.identities]
+    session.execute(delete(Identity).where(Identity.user_id == user.id))
+    session.expire(user, ["identities"])
+    user.removed_at = now
+    session.flush()
+    audit.record(session, actor=actor, action="user.remove", entity="user", entity_id=user.id,
+                 details={"name": user.name, "role": user.role, "identities": freed}, now=now)
+    return user

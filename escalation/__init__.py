@@ -1,0 +1,1 @@
+"""Escalations: requests against the monthly allowance, month close, summaries."""

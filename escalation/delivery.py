@@ -1,0 +1,107 @@
+"""Send the monthly summary to every manager through the outbox, exactly once per month."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from sqlalchemy import exists, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+import locales
+from billing.months import BillingMonth
+from desk import outbox
+from desk.context import DeskContext
+from desk.outbox import Reply  # the outbox contract's message type (handlers.types seam)
+from escalation import summary as summaries
+from sla import report as sla_report
+from store.db import is_postgres, transaction
+from store.models import Identity, SummaryDelivery, User
+
+
+def totals_text(summary: summaries.MonthSummary, language: str) -> str:
+    """One line per currency, money formatted for the language; never a cross-currency sum."""
+    lines = [
+        locales.render("escalation.summary.total_line", {
+            "fees": locales.money_param(summary.fees[c].amount, c),
+            "charges": locales.money_param(summary.charges[c].amount, c),
+            "total": locales.money_param(total.amount, c),
+        }, language)
+        for c, total in summary.totals.items()
+    ]
+    return "\n".join(lines) if lines else "-"
+
+
+def summary_reply(summary: summaries.MonthSummary, language: str,
+                  sla: sla_report.SlaReport | None = None) -> Reply:
+    """The chat message with the summary's headline numbers and SLA compliance, in `language`."""
+    by_category = ", ".join(
+        f"{locales.text(f'escalation.category.{code}', language)}: {n}"
+        for code, n in sorted(summary.by_category.items())
+    ) or "-"
+    by_severity = ", ".join(f"S{k}: {v}" for k, v in sorted(summary.by_severity.items())) or "-"
+    return Reply("escalation.summary.message", {
+        "month": locales.month_param(summary.month),
+        "orgs": len(summary.orgs), "counted": summary.counted, "expired": summary.expired,
+        "overflow": summary.overflow, "by_severity": by_severity, "by_category": by_category,
+        "first_response": summaries.duration_text(summary.median_first_response_s),
+        "resolution": summaries.duration_text(summary.median_resolution_s),
+        "totals": totals_text(summary, language),
+        "sla": "\n\n" + sla_report.summary_text(sla, language) if sla is not None else "",
+    })
+
+
+def attachments(summary: summaries.MonthSummary) -> list[outbox.Attachment]:
+    """The CSV for finance and the PNG chart."""
+    from escalation.chart import render_png
+
+    return [
+        outbox.Attachment(f"escalations-{summary.month}.csv", "text/csv",
+                          summaries.to_csv(summary).encode("utf-8")),
+        outbox.Attachment(f"escalations-{summary.month}.png", "image/png",
+                          render_png(summary)),
+    ]
+
+
+def _claim(session: Session, month: str, user_id: int, now: datetime) -> bool:
+    """Insert the delivery row; False when this manager already got this month's summary."""
+    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    table = SummaryDelivery.__table__
+    row = session.execute(
+        insert(table).values(month=month, user_id=user_id, delivered_at=now)
+        .on_conflict_do_nothing(index_elements=["month", "user_id"])
+        .returning(table.c.id)
+    ).scalar_one_or_none()
+    return row is not None
+
+
+def send_summaries(desk: DeskContext, month: BillingMonth, now: datetime,
+                   tz: tzinfo | None = None) -> int:
+    """Queue the summary of `month` for every manager who has not had it; returns how many.
+
+    The delivery row and the outbox message commit together, so each manager gets it once.
+    """
+    zone = tz or desk.billing_tz
+    with transaction(desk.sessions) as session:
+        managers = session.scalars(
+            select(User).where(
+                User.role == "manager", User.removed_at.is_(None),
+                exists().where(Identity.user_id == User.id),  # someone we can reach
+            ).order_by(User.id)
+        ).all()
+        if not managers:
+            return 0
+        summary = summaries.build(session, month, zone)
+        sla = sla_report.report(session, month, zone, now)
+        files: list[outbox.Attachment] | None = None
+        sent = 0
+        for manager in managers:
+            if not _claim(session, str(month), manager.id, now):
+                continue
+            files = files if files is not None else attachments(summary)
+            language = manager.language or desk.default_language
+            message = outbox.enqueue_for_user(session, desk, manager,
+                                              summary_reply(summary, language, sla),
+                                              purpose="summary", now=now, attachments=files)
+            sent += message is not None
+        return sent

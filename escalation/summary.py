@@ -1,0 +1,200 @@
+"""The monthly escalation summary: per organization, by severity and category, per currency."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+from dataclasses import asdict, dataclass, field
+from datetime import tzinfo
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from billing.money import Money
+from billing.months import BillingMonth
+from escalation.categories import code_of
+from escalation.month_close import MONTH_ROWS
+from store.models import Case, Escalation, MonthClose, Organization, Plan
+
+
+@dataclass(frozen=True)
+class OrgLine:
+    org_id: int
+    org: str
+    plan: str
+    currency: str
+    allowance: int
+    counted: int
+    pending_expired: int
+    overflow: int
+    charge_cents: int
+    plan_fee_cents: int
+    closed: bool  # from the month's close (True) or computed live for an open month (False)
+
+
+@dataclass
+class MonthSummary:
+    month: str
+    orgs: list[OrgLine] = field(default_factory=list)
+    by_severity: dict[int, int] = field(default_factory=dict)  # escalations requested
+    by_category: dict[str, int] = field(default_factory=dict)  # short code -> requested
+    cases_opened: int = 0
+    median_first_response_s: int | None = None
+    median_resolution_s: int | None = None
+    charges: dict[str, Money] = field(default_factory=dict)  # overflow charges per currency
+    fees: dict[str, Money] = field(default_factory=dict)  # plan fees per currency
+
+    @property
+    def totals(self) -> dict[str, Money]:
+        """Plan fees plus overflow charges, per currency; currencies are never added."""
+        out: dict[str, Money] = {}
+        for currency in sorted(set(self.charges) | set(self.fees)):
+            zero = Money.zero(currency)
+            out[currency] = self.fees.get(currency, zero) + self.charges.get(currency, zero)
+        return out
+
+    @property
+    def counted(self) -> int:
+        return sum(o.counted for o in self.orgs)
+
+    @property
+    def expired(self) -> int:
+        return sum(o.pending_expired for o in self.orgs)
+
+    @property
+    def overflow(self) -> int:
+        return sum(o.overflow for o in self.orgs)
+
+
+def _median_seconds(values: list[float]) -> int | None:
+    return round(statistics.median(values)) if values else None
+
+
+def build(session: Session, month: BillingMonth, tz: tzinfo) -> MonthSummary:
+    """The summary of `month`: closed figures where the month is closed, live ones otherwise."""
+    m = str(month)
+    summary = MonthSummary(m)
+    names = dict(session.execute(select(Organization.id, Organization.name)).all())
+    plan_names = dict(session.execute(select(Plan.id, Plan.display_name)).all())
+    closes = {c.org_id: c for c in session.scalars(select(MonthClose).where(MonthClose.month == m))}
+    live = session.execute(text(MONTH_ROWS), {"month": m}).mappings().all()
+    lines: dict[int, OrgLine] = {}
+    for row in live:
+        lines[row["org_id"]] = OrgLine(
+            org_id=row["org_id"], org=names.get(row["org_id"], "?"),
+            plan=plan_names.get(row["plan_id"], "?"), currency=row["currency"],
+            allowance=int(row["allowance"]), counted=int(row["counted"]),
+            pending_expired=int(row["pending_expired"]), overflow=int(row["overflow"]),
+            charge_cents=int(row["overflow"]) * int(row["overflow_price_cents"]),
+            plan_fee_cents=int(row["plan_fee_cents"]), closed=False,
+        )
+    for org_id, c in closes.items():  # what was billed wins over a live recomputation
+        lines[org_id] = OrgLine(
+            org_id=org_id, org=names.get(org_id, "?"), plan=plan_names.get(c.plan_id, "?"),
+            currency=c.currency, allowance=c.allowance, counted=c.counted,
+            pending_expired=c.pending_expired, overflow=c.overflow,
+            charge_cents=int(c.charge_cents), plan_fee_cents=int(c.plan_fee_cents), closed=True,
+        )
+    summary.orgs = sorted(lines.values(), key=lambda o: (o.org.lower(), o.org_id))
+    for o in summary.orgs:
+        summary.charges[o.currency] = (summary.charges.get(o.currency, Money.zero(o.currency))
+                                       + Money.from_cents(o.charge_cents, o.currency))
+        summary.fees[o.currency] = (summary.fees.get(o.currency, Money.zero(o.currency))
+                                    + Money.from_cents(o.plan_fee_cents, o.currency))
+    for severity, n in session.execute(
+        select(Case.severity, func.count()).join(Escalation, Escalation.case_id == Case.id)
+        .where(Escalation.requested_month == m).group_by(Case.severity)
+    ):
+        summary.by_severity[int(severity)] = int(n)
+    for category, n in session.execute(
+        select(Escalation.category, func.count()).where(Escalation.requested_month == m)
+        .group_by(Escalation.category)
+    ):
+        code = code_of(category)
+        summary.by_category[code] = summary.by_category.get(code, 0) + int(n)
+    start, end = month.start(tz), month.end(tz)
+    cases = session.execute(
+        select(Case.opened_at, Case.first_response_at, Case.resolved_at)
+        .where(Case.opened_at >= start, Case.opened_at < end)
+    ).all()
+    summary.cases_opened = len(cases)
+    summary.median_first_response_s = _median_seconds(
+        [(f - o).total_seconds() for o, f, _ in cases if f is not None])
+    summary.median_resolution_s = _median_seconds(
+        [(r - o).total_seconds() for o, _, r in cases if r is not None])
+    return summary
+
+
+def duration_text(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}h {rest // 60:02d}m"
+
+
+CSV_FIELDS = ("month", "organization", "plan", "currency", "allowance", "counted",
+              "pending_expired", "overflow", "overflow_charge", "plan_fee", "total", "closed")
+
+
+def to_csv(summary: MonthSummary) -> str:
+    """One line per organization for finance: amounts as decimal strings with the currency."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for o in summary.orgs:
+        charge = Money.from_cents(o.charge_cents, o.currency)
+        fee = Money.from_cents(o.plan_fee_cents, o.currency)
+        writer.writerow([summary.month, o.org, o.plan, o.currency, o.allowance, o.counted,
+                         o.pending_expired, o.overflow, charge.amount, fee.amount,
+                         (charge + fee).amount, "yes" if o.closed else "no"])
+    return out.getvalue()
+
+
+def to_dict(summary: MonthSummary) -> dict[str, object]:
+    def money(value: Money) -> dict[str, str]:
+        return {"amount": str(value.amount), "currency": value.currency}
+
+    return {
+        "month": summary.month,
+        "organizations": [asdict(o) for o in summary.orgs],
+        "by_severity": {str(k): v for k, v in sorted(summary.by_severity.items())},
+        "by_category": dict(sorted(summary.by_category.items())),
+        "cases_opened": summary.cases_opened,
+        "median_first_response_seconds": summary.median_first_response_s,
+        "median_resolution_seconds": summary.median_resolution_s,
+        "counted": summary.counted, "pending_expired": summary.expired,
+        "overflow": summary.overflow,
+        "totals": {c: {"plan_fees": money(summary.fees[c]),
+                       "overflow_charges": money(summary.charges[c]),
+                       "total": money(t)} for c, t in summary.totals.items()},
+    }
+
+
+def to_json(summary: MonthSummary) -> str:
+    return json.dumps(to_dict(summary), indent=2, ensure_ascii=False)
+
+
+def to_text(summary: MonthSummary) -> str:
+    """A plain-text report (English) for the terminal and for chat fallbacks."""
+    rows = [f"Escalation summary {summary.month}", ""]
+    header = (f"{'organization':<24} {'plan':<10} {'allow':>5} {'count':>5} {'expir':>5} "
+              f"{'over':>4} {'charge':>12}")
+    rows += [header, "-" * len(header)]
+    for o in summary.orgs:
+        charge = Money.from_cents(o.charge_cents, o.currency)
+        rows.append(f"{o.org[:24]:<24} {o.plan[:10]:<10} {o.allowance:>5} {o.counted:>5} "
+                    f"{o.pending_expired:>5} {o.overflow:>4} {charge!s:>12}")
+    rows.append("")
+    rows.append("By severity: " + (", ".join(
+        f"S{k}: {v}" for k, v in sorted(summary.by_severity.items())) or "-"))
+    rows.append("By category: " + (", ".join(
+        f"{k}: {v}" for k, v in sorted(summary.by_category.items())) or "-"))
+    rows.append(f"Cases opened: {summary.cases_opened}; median first response "
+                f"{duration_text(summary.median_first_response_s)}, median resolution "
+                f"{duration_text(summary.median_resolution_s)}")
+    for currency, total in summary.totals.items():
+        rows.append(f"Total {currency}: plan fees {summary.fees[currency]}, overflow "
+                    f"{summary.charges[currency]}, total {total}")
+    return "\n".join(rows) + "\n"

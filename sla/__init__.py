@@ -1,0 +1,1 @@
+"""First-response SLA: targets per plan and severity, case clocks, alerts and compliance reports."""

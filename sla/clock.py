@@ -1,0 +1,77 @@
+"""A case's first-response clock: due time and 75% reminder instant from its opening time."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from sqlalchemy.orm import Session
+
+from billing.months import BillingMonth
+from desk.plans import plan_in_force
+from sla.targets import target_minutes
+from store.models import Case, Plan
+
+log = logging.getLogger(__name__)
+
+REMINDER_NUMERATOR, REMINDER_DENOMINATOR = 3, 4  # the reminder goes out at 75% of the target
+
+
+def plan_at_opening(session: Session, case: Case, tz: tzinfo = UTC) -> Plan | None:
+    """The organization's plan in force in the billing month the case was opened in."""
+    return plan_in_force(session, case.org_id, BillingMonth.of(case.opened_at, tz))
+
+
+def reminder_offset(minutes: int) -> timedelta:
+    """How long after opening the reminder is due: 75% of the target."""
+    return timedelta(seconds=minutes * 60 * REMINDER_NUMERATOR // REMINDER_DENOMINATOR)
+
+
+def refresh_due(session: Session, case: Case, now: datetime, tz: tzinfo = UTC) -> datetime | None:
+    """Set case.sla_due_at and case.sla_reminder_at from its opening time and current target.
+
+    Call it when a case opens and whenever its severity changes: the due time is always counted
+    from the opening time with the target of the plan in force in the opening month. Once the
+    case has a first response the clock has stopped and nothing changes. Returns the due time.
+    """
+    if case.first_response_at is not None:
+        return case.sla_due_at
+    plan = plan_at_opening(session, case, tz)
+    minutes = target_minutes(session, plan.id if plan else None, case.severity)
+    if minutes is None:
+        case.sla_due_at = case.sla_reminder_at = None
+        log.warning("case %s: no first-response target for severity %s", case.id, case.severity)
+        return None
+    case.sla_due_at = case.opened_at + timedelta(minutes=minutes)
+    case.sla_reminder_at = case.opened_at + reminder_offset(minutes)
+    log.debug("case %s: first response due %s (%s left)", case.id, case.sla_due_at.isoformat(),
+              case.sla_due_at - now)
+    return case.sla_due_at
+
+
+def clock_running(case: Case) -> bool:
+    """True while the case is open, has a target and was neither answered nor ever resolved.
+
+    Resolving a case stops its clock like an answer does (the SLA report counts the resolution
+    as the response), so a case reopened without a reply is not suddenly overdue.
+    """
+    return (case.status == "open" and case.first_response_at is None
+            and case.resolved_at is None and case.sla_due_at is not None)
+
+
+def time_left(case: Case, now: datetime) -> timedelta | None:
+    """Time until the first response is due, negative when overdue; None if no clock runs."""
+    if not clock_running(case):
+        return None
+    assert case.sla_due_at is not None
+    return case.sla_due_at - now
+
+
+def is_overdue(case: Case, now: datetime) -> bool:
+    left = time_left(case, now)
+    return left is not None and left <= timedelta(0)
+
+
+def queue_key(case: Case, priority: int, now: datetime) -> tuple[object, ...]:
+    """Queue order: severity, overdue cases first, plan priority (higher first), then age."""
+    return (case.severity, 0 if is_overdue(case, now) else 1, -priority, case.opened_at, case.id)
