@@ -1,0 +1,1 @@
+"""Channel adapters: native update -> Incoming, Reply -> native send; plus the console."""

@@ -1,0 +1,293 @@
+"""The Slack channel: bolt App (Socket Mode or signed HTTP), /support, DMs, threads, buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.channels import slack_translate as translate
+from bot.channels.base import outbox_loop
+from bot.channels.slack_blocks import ACTION_ID_PATTERN, Rendered, render, respond_payload
+from bot.channels.slack_http import SlackHttpServer
+from bot.channels.slack_sender import SlackSender
+from bot.channels.slack_users import UserHints, known_thread
+from bot.settings import Settings, SettingsError
+from desk.context import DeskContext
+from handlers.types import Incoming, Outcome
+
+log = logging.getLogger("supportdesk.slack")
+
+NAME = "slack"
+COMMAND = "/support"
+EVENTS_PATH = "/slack/events"
+Handle = Callable[[Incoming], Outcome]
+
+
+class EventNotStored(Exception):
+    """The desk could not process an event; answering non-2xx makes Slack deliver it again."""
+
+
+class _QuietTokenNotes(logging.Filter):
+    """Drop bolt's start-up notes that SLACK_BOT_TOKEN is unused (we authorize explicitly)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not message.startswith(("As you gave `client` as well",
+                                       "As `installation_store` or `authorize` has been used"))
+
+
+bolt_log = logging.getLogger("supportdesk.slack.bolt")
+bolt_log.addFilter(_QuietTokenNotes())
+
+
+class BotIdentity:
+    """The bot's own user id and bot id (auth.test once, on first need; retried on failure)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+        self._lock = threading.Lock()
+        self._known: dict[str, str | None] | None = None
+
+    def get(self) -> dict[str, str | None]:
+        with self._lock:
+            if self._known is None:
+                try:
+                    r = self.client.auth_test()
+                    self._known = {"user_id": r.get("user_id"), "bot_id": r.get("bot_id"),
+                                   "team_id": r.get("team_id")}
+                except (SlackClientError, OSError) as exc:
+                    log.warning("auth.test failed (will retry): %s", exc)
+                    return {"user_id": None, "bot_id": None, "team_id": None}
+            return self._known
+
+
+class SlackChannel:
+    """Receives Slack requests in bolt's threads and delivers the outbox in asyncio."""
+
+    name = NAME
+
+    def __init__(self, settings: Settings, desk: DeskContext, handle: Handle) -> None:
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+        self.settings = settings
+        self.desk = desk
+        self.handle = handle
+        self.agent_channel = settings.slack_agent_channel
+        self.app_token = (settings.slack_app_token.get_secret_value()
+                          if settings.slack_app_token else None)
+        secret = (settings.slack_signing_secret.get_secret_value()
+                  if settings.slack_signing_secret else "")
+        # Answers to the sender: a short wait on rate limits is better than losing them.
+        self.client = WebClient(token=token, base_url=settings.slack_api_url, logger=log)
+        self.client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+        # The outbox reports rate limits to the outbox loop instead, which reschedules.
+        self.outbox_client = WebClient(token=token, base_url=settings.slack_api_url, logger=log)
+        self.identity = BotIdentity(self.client)
+        self.hints = UserHints(self.outbox_client, desk)  # no waiting on rate limits
+        self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-listener")
+
+        # bolt passes arguments by parameter name, so it gets plain functions, not methods.
+        def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+            return self._authorize(enterprise_id, team_id)
+
+        def on_message(body: dict[str, Any], event: dict[str, Any],
+                       context: dict[str, Any]) -> None:
+            self._on_message(body, event, context)
+
+        def on_mention(body: dict[str, Any], event: dict[str, Any],
+                       context: dict[str, Any]) -> None:
+            self._on_mention(body, event, context)
+
+        def ack_now(ack: Callable[..., Any]) -> None:
+            ack()
+
+        def on_command(body: dict[str, Any], respond: Callable[..., Any]) -> None:
+            self._on_command(body, respond)
+
+        def on_action(body: dict[str, Any], action: dict[str, Any],
+                      respond: Callable[..., Any]) -> None:
+            self._on_action(body, action, respond)
+
+        self.app = App(
+            client=self.client,
+            authorize=authorize,
+            signing_secret=secret,
+            request_verification_enabled=self.app_token is None,
+            # Events are answered only after the desk stored them, so a 200 (or a Socket Mode
+            # ack) never covers an event that a crash could lose; Slack retries anything else
+            # and the desk de-duplicates on event_id. Slash commands and buttons are
+            # acknowledged at once and processed afterwards (lazy listeners).
+            process_before_response=True,
+            listener_executor=self.executor,
+            logger=bolt_log,
+            name="supportdesk",
+        )
+        self.app.event("message")(on_message)
+        self.app.event("app_mention")(on_mention)
+        self.app.command(COMMAND)(ack=ack_now, lazy=[on_command])
+        self.app.action(ACTION_ID_PATTERN)(ack=ack_now, lazy=[on_action])
+
+    # -- bolt plumbing ----------------------------------------------------------------------
+    def _authorize(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        me = self.identity.get()
+        return AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id or me["team_id"],
+            bot_token=self.client.token, bot_user_id=me["user_id"], bot_id=me["bot_id"],
+        )
+
+    def _hinted(self, user_id: str) -> dict[str, str | None]:
+        hint = self.hints.get(user_id)
+        return {"locale_hint": hint.locale, "display_name": hint.name}
+
+    # -- listeners --------------------------------------------------------------------------
+    def _store_event(self, incoming: Incoming) -> Outcome:
+        """Let the desk process an event before Slack gets its 200; a failure is not acked."""
+        outcome = self.handle(incoming)
+        if outcome.failure is not None:
+            raise EventNotStored(f"event {incoming.update_id} failed; Slack will retry it")
+        return outcome
+
+    def _answer_later(self, incoming: Incoming, outcome: Outcome, thread_ts: str | None) -> None:
+        """Answer the sender after the ack: posting is not part of storing the event."""
+        if not outcome.replies:
+            return
+        try:
+            self.executor.submit(self._answer_in_chat, incoming, outcome, thread_ts)
+        except RuntimeError:  # shutting down: answer here rather than not at all
+            self._answer_in_chat(incoming, outcome, thread_ts)
+
+    def _on_message(self, body: dict[str, Any], event: dict[str, Any],
+                    context: dict[str, Any]) -> None:
+        bot_user = context.get("bot_user_id")
+        if not translate.is_person_message(event, bot_user):
+            return
+        kind = event.get("channel_type")
+        chat_id = str(event.get("channel"))
+        if kind != "im":
+            if kind not in ("channel", "group", "mpim"):
+                return
+            if translate.mentions(str(event.get("text") or ""), bot_user):
+                return  # the app_mention event carries it
+            thread_ts = event.get("thread_ts")
+            if not thread_ts:
+                return  # channel chatter outside any case thread
+            if chat_id != self.agent_channel and not known_thread(self.desk, chat_id, thread_ts):
+                return
+        incoming = translate.from_message(event, event_id=body.get("event_id"),
+                                          **self._hinted(str(event["user"])))
+        self._answer_later(incoming, self._store_event(incoming), event.get("thread_ts"))
+
+    def _on_mention(self, body: dict[str, Any], event: dict[str, Any],
+                    context: dict[str, Any]) -> None:
+        if not translate.is_person_message(event, context.get("bot_user_id")):
+            return
+        incoming = translate.from_mention(event, event_id=body.get("event_id"),
+                                          bot_user_id=context.get("bot_user_id"),
+                                          **self._hinted(str(event["user"])))
+        self._answer_later(incoming, self._store_event(incoming), incoming.thread_id)
+
+    def _on_command(self, body: dict[str, Any], respond: Callable[..., Any]) -> None:
+        incoming = translate.from_command(body, **self._hinted(str(body["user_id"])))
+        self._answer_ephemeral(incoming, self.handle(incoming), respond)
+
+    def _on_action(self, body: dict[str, Any], action: dict[str, Any],
+                   respond: Callable[..., Any]) -> None:
+        user_id = str((body.get("user") or {}).get("id"))
+        incoming = translate.from_action(body, action, **self._hinted(user_id))
+        self._answer_ephemeral(incoming, self.handle(incoming), respond)
+
+    # -- answering the sender ---------------------------------------------------------------
+    def _answer_in_chat(self, incoming: Incoming, outcome: Outcome,
+                        thread_ts: str | None) -> None:
+        """Replies to a message: in its DM or thread; ephemeral ones only to the sender."""
+        for reply in outcome.replies:
+            rendered = render(reply, outcome.language)
+            try:
+                if reply.ephemeral and not incoming.is_private:
+                    self.client.chat_postEphemeral(
+                        channel=incoming.chat_id, user=incoming.user_id, text=rendered.text,
+                        blocks=rendered.blocks, thread_ts=thread_ts)
+                else:
+                    self._post(incoming.chat_id, thread_ts, rendered)
+            except SlackClientError as exc:
+                log.warning("answer to %s in %s failed: %s", incoming.user_id,
+                            incoming.chat_id, exc)
+
+    def _answer_ephemeral(self, incoming: Incoming, outcome: Outcome,
+                          respond: Callable[..., Any]) -> None:
+        """Replies to a slash command or button press: only the sender sees them."""
+        for reply in outcome.replies:
+            rendered = render(reply, outcome.language)
+            try:
+                respond(**respond_payload(rendered))
+            except (SlackClientError, ValueError, OSError) as exc:
+                log.info("respond() failed (%s); answering with chat.postEphemeral", exc)
+                try:
+                    self.client.chat_postEphemeral(
+                        channel=incoming.chat_id, user=incoming.user_id, text=rendered.text,
+                        blocks=rendered.blocks)
+                except SlackClientError as exc2:
+                    log.warning("ephemeral answer to %s failed: %s", incoming.user_id, exc2)
+
+    def _post(self, chat_id: str, thread_ts: str | None, rendered: Rendered) -> None:
+        self.client.chat_postMessage(channel=chat_id, thread_ts=thread_ts, text=rendered.text,
+                                     blocks=rendered.blocks, unfurl_links=False,
+                                     unfurl_media=False)
+
+    # -- life cycle -------------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serve Slack (Socket Mode or HTTP) and deliver the outbox until `stop` is set."""
+        sender = SlackSender(self.outbox_client, self.desk)
+        close: Callable[[], None]
+        if self.app_token:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            handler = SocketModeHandler(self.app, self.app_token)
+            await asyncio.to_thread(handler.connect)
+            close = handler.close
+            log.info("slack: connected in Socket Mode")
+        else:
+            server = SlackHttpServer(self.app, self.settings.slack_http_port, EVENTS_PATH)
+            server.start()
+            close = server.stop
+            log.info("slack: listening on port %s at %s", server.port, EVENTS_PATH)
+        try:
+            await outbox_loop(self.desk, NAME, sender, stop,
+                              poll_seconds=self.settings.outbox_poll_seconds)
+        finally:
+            await asyncio.to_thread(close)
+            await asyncio.to_thread(self.executor.shutdown, True)
+            log.info("slack: stopped")
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse a configuration that cannot work, naming the setting."""
+    if not settings.slack_bot_token:
+        raise SettingsError("invalid setting SLACK_BOT_TOKEN: required for the Slack channel")
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        raise SettingsError(
+            "invalid setting SLACK_SIGNING_SECRET: required in HTTP mode to verify Slack's "
+            "requests (or set SLACK_APP_TOKEN for Socket Mode)")
+    if not settings.slack_api_url.endswith("/"):
+        raise SettingsError("invalid setting SLACK_API_URL: must end with '/'")
+    if not settings.slack_agent_channel:
+        log.warning("SLACK_AGENT_CHANNEL is not set: new cases are not posted to Slack")
+
+
+def build(settings: Settings, desk: DeskContext, handle: Handle | None = None) -> SlackChannel:
+    """The Slack channel for `supportdesk run`; `handle` defaults to the conversation Desk."""
+    check_settings(settings)
+    if handle is None:
+        from handlers.desk import Desk
+
+        handle = Desk(desk).handle
+    return SlackChannel(settings, desk, handle)

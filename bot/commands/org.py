@@ -1,0 +1,150 @@
+"""`supportdesk org`: onboard organizations, show them per month, attach Partner IDs."""
+
+from __future__ import annotations
+
+import click
+
+from billing.months import BillingMonth
+from bot.commands._admin import (
+    AdminGroup,
+    actor,
+    admin_command,
+    month_arg,
+    print_table,
+    required,
+    unit_of_work,
+)
+from bot.commands.common import emit_json, json_option
+from desk import orgs
+from desk.orgs import BILLING_MODELS, OrgMonth
+
+
+@click.group(cls=AdminGroup)
+def org() -> None:
+    """Organizations (the billed parties) and their partner accounts."""
+
+
+def _echo_org(view: OrgMonth) -> None:
+    doc = view.as_dict()
+    plan = doc["plan"]
+    click.echo(f"{view.org.name} (id {view.org.id})")
+    click.echo(f"  currency:       {view.org.currency}")
+    click.echo(f"  billing model:  {view.org.billing_model}")
+    if plan is None:
+        click.echo(f"  plan in {view.month}: none (onboarded later)")
+    else:
+        assert isinstance(plan, dict)
+        click.echo(f"  plan in {view.month}: {plan['display_name']} ({plan['name']}), "
+                   f"fee {plan['fee']} {view.org.currency}, {plan['allowance']} free "
+                   f"escalations, then {plan['overflow_price']} {view.org.currency} each")
+    click.echo(f"  partner ids:    {', '.join(view.partner_ids) or '(none)'}")
+    fees = "(not recorded)" if view.license_fees is None else \
+        f"{view.license_fees} {view.org.currency}"
+    click.echo(f"  license fees {view.month}: {fees}")
+
+
+@org.command("add")
+@click.argument("name")
+@click.option("--plan", "plan_name", metavar="PLAN", default="growth", show_default=True,
+              help="Plan from the current billing month on (see: supportdesk plan list).")
+@click.option("--currency", metavar="EUR|USD",
+              help="Billing currency, fixed at onboarding: EUR or USD.")
+@click.option("--billing-model", metavar="MODEL", help="partner-paid or direct-paid.")
+@json_option
+@admin_command
+def add_cmd(name: str, plan_name: str, currency: str | None, billing_model: str | None,
+            as_json: bool) -> None:
+    """Onboard organization NAME on a plan effective from the current billing month."""
+    currency = required(currency, "--currency", "EUR or USD")
+    billing_model = required(billing_model, "--billing-model", " or ".join(BILLING_MODELS))
+    with unit_of_work() as (session, desk, now):
+        created = orgs.create_org(session, name=name, plan_name=plan_name, currency=currency,
+                                  billing_model=billing_model, now=now, tz=desk.billing_tz,
+                                  actor=actor())
+        view = orgs.describe(session, created, BillingMonth.of(now, desk.billing_tz))
+    if as_json:
+        emit_json(view.as_dict())
+        return
+    assert view.terms is not None
+    click.echo(f"added organization {view.org.name} (id {view.org.id}): "
+               f"{view.terms.display_name} from {view.month}, {view.org.currency}, "
+               f"{view.org.billing_model}")
+
+
+@org.command("list")
+@click.option("--month", metavar="YYYY-MM",
+              help="Show the plan in force in this month (YYYY-MM); default: now.")
+@json_option
+@admin_command
+def list_cmd(month: str | None, as_json: bool) -> None:
+    """List organizations with their plan in force."""
+    with unit_of_work() as (session, desk, now):
+        when = month_arg(month) if month else BillingMonth.of(now, desk.billing_tz)
+        views = [orgs.describe(session, o, when) for o in orgs.list_orgs(session)]
+    if as_json:
+        emit_json({"month": str(when), "organizations": [v.as_dict() for v in views]})
+        return
+    print_table(
+        ["name", "currency", "billing model", f"plan {when}", "partner ids"],
+        [[v.org.name, v.org.currency, v.org.billing_model,
+          None if v.terms is None else v.terms.name, len(v.partner_ids)] for v in views],
+        empty="no organizations yet (add one: supportdesk org add NAME ...)",
+    )
+
+
+@org.command("show")
+@click.argument("name")
+@click.option("--month", metavar="YYYY-MM", help="Billing month YYYY-MM; default: the current one.")
+@json_option
+@admin_command
+def show_cmd(name: str, month: str | None, as_json: bool) -> None:
+    """Show organization NAME in a month: plan, allowance, fee, partner ids, license fees."""
+    with unit_of_work() as (session, desk, now):
+        when = month_arg(month) if month else BillingMonth.of(now, desk.billing_tz)
+        view = orgs.describe(session, orgs.get_org(session, name), when)
+    if as_json:
+        emit_json(view.as_dict())
+    else:
+        _echo_org(view)
+
+
+@org.group("partner-id")
+def partner_id() -> None:
+    """Partner IDs (partner accounts) of an organization."""
+
+
+@partner_id.command("add")
+@click.argument("name")
+@click.argument("partner_id_value", metavar="PARTNER_ID")
+@json_option
+@admin_command
+def partner_id_add_cmd(name: str, partner_id_value: str, as_json: bool) -> None:
+    """Attach PARTNER_ID to organization NAME (a Partner ID belongs to one organization)."""
+    with unit_of_work() as (session, _desk, now):
+        target = orgs.get_org(session, name)
+        account = orgs.add_partner_id(session, target, partner_id_value, now=now, actor=actor())
+        ids = orgs.partner_ids(session, target.id)
+    if as_json:
+        emit_json({"organization": target.name, "partner_id": account.partner_id,
+                   "partner_ids": ids})
+    else:
+        click.echo(f"partner id {account.partner_id} added to {target.name} "
+                   f"(now: {', '.join(ids)})")
+
+
+@partner_id.command("list")
+@click.argument("name")
+@json_option
+@admin_command
+def partner_id_list_cmd(name: str, as_json: bool) -> None:
+    """List the Partner IDs of organization NAME."""
+    with unit_of_work() as (session, _desk, _now):
+        target = orgs.get_org(session, name)
+        ids = orgs.partner_ids(session, target.id)
+    if as_json:
+        emit_json({"organization": target.name, "partner_ids": ids})
+    else:
+        for value in ids:
+            click.echo(value)
+        if not ids:
+            click.echo(f"{target.name} has no partner ids yet")

@@ -1,0 +1,1 @@
+"""The conversation, channel-agnostic: Incoming -> service calls -> [Reply]."""

@@ -1,0 +1,170 @@
+"""The channel-agnostic conversation: one Incoming in, one Outcome out, one transaction each."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import Session
+
+import locales
+from desk import inbound, outbox
+from desk.context import DeskContext
+from desk.errors import DeskError
+from desk.identity import resolve_user
+from desk.ratelimit import RateLimiter, Verdict
+from handlers import actions, commands
+from handlers.partner_commands import handle_partner_text
+from handlers.registry import COMMANDS, CommandContext
+from handlers.text import MAX_LENGTH, clean, parse_command, tail
+from handlers.types import INTERNAL, UNAVAILABLE, Incoming, Outcome, Reply
+from store.db import transaction
+from store.models import User
+
+log = logging.getLogger(__name__)
+
+AGENT_ROLES = frozenset({"agent", "admin"})
+ALIASES = {"start": "help"}  # Telegram clients send /start when a chat with the bot begins
+
+
+class Desk:
+    """Handles every update of every channel the same way; never raises."""
+
+    def __init__(self, desk: DeskContext) -> None:
+        self.desk = desk
+        self.limiter = RateLimiter(desk.rate_limit_per_minute, desk.clock)
+        commands.load()
+
+    def handle(self, incoming: Incoming) -> Outcome:
+        """Process one update in one transaction; any unexpected error is answered politely."""
+        fallback = locales.normalize(incoming.locale_hint) or self.desk.default_language
+        try:
+            with transaction(self.desk.sessions) as session:
+                return self._handle(session, incoming, fallback)
+        except (OperationalError, InterfaceError) as exc:
+            # The database is down, restarting or locked: nothing was stored; try again later.
+            log.warning("database unavailable for %s update %s: %s", incoming.channel,
+                        incoming.update_id, exc.orig or exc)
+            return Outcome(fallback, (Reply("error.unavailable"),), failure=UNAVAILABLE)
+        except Exception:
+            log.exception("handling %s update %s from %s failed", incoming.channel,
+                          incoming.update_id, incoming.user_id)
+            return Outcome(fallback, (Reply("error.internal"),), failure=INTERNAL)
+
+    def _handle(self, session: Session, incoming: Incoming, fallback: str) -> Outcome:
+        now = self.desk.clock.now()
+        if incoming.update_id is not None and not inbound.first_delivery(
+            session, incoming.channel, str(incoming.update_id), now
+        ):
+            return Outcome(fallback, duplicate=True)
+        verdict = self.limiter.check(incoming.channel, str(incoming.user_id))
+        text = clean(incoming.text)
+        user = resolve_user(session, incoming.channel, str(incoming.user_id))
+        language = self._language(user, incoming, text)
+        if verdict is Verdict.DROP:
+            return Outcome(language)
+        if verdict is Verdict.WARN:
+            return Outcome(language, (Reply("error.rate_limited"),))
+        if user is None:
+            return Outcome(language, (Reply("error.no_access"),))
+        if incoming.action is not None:
+            return self._action(session, user, incoming, language)
+        if not text:
+            return Outcome(language, (Reply("error.empty_message"),))
+        if len(text) > MAX_LENGTH:
+            return Outcome(language, (Reply("error.too_long", {"limit": MAX_LENGTH}),))
+        incoming = dataclasses.replace(incoming, text=text)
+        parsed = parse_command(text)
+        if parsed is not None:
+            return self._command(session, user, incoming, language, parsed.name, parsed.args)
+        if user.role in AGENT_ROLES:
+            case_id = self._relayed_case(session, incoming)
+            if case_id is not None:
+                relayed = dataclasses.replace(incoming, text=f"/reply {case_id} {text}")
+                return self._command(session, user, relayed, language, "reply",
+                                     [str(case_id), *text.split()])
+        if user.role == "partner":
+            # No savepoint: the partner path refuses (DeskError) only before its first write.
+            return self._run(session, user, incoming, language,
+                             lambda ctx: handle_partner_text(ctx, text), savepoint=False)
+        if not incoming.is_private:
+            return Outcome(language)  # staff talking among themselves in a group
+        hint = "hint.use_reply" if user.role in AGENT_ROLES else "hint.use_help"
+        return Outcome(language, (Reply(hint),))
+
+    def _language(self, user: User | None, incoming: Incoming, text: str) -> str:
+        """Stored language; else detected from the text (remembered when the text was long
+        enough to judge); else the channel's locale hint; else the default.
+
+        Staff are never guessed from their text (an agent may write to a partner in the
+        partner's language): their stored language, else the hint, else the agents' language.
+        """
+        if user is not None and user.language:
+            return user.language
+        if user is not None and user.role != "partner":
+            return locales.normalize(incoming.locale_hint) or self.desk.agent_language
+        parsed = parse_command(text)
+        content = tail(text, 1) if parsed is not None else text
+        confident = locales.confident_language(content)
+        if confident is not None:
+            if user is not None:
+                user.language = confident  # remembered only from a clear, long-enough text
+            return confident
+        hint = locales.normalize(incoming.locale_hint)
+        if hint is None and self.desk.default_language != locales.DEFAULT_LANGUAGE:
+            hint = self.desk.default_language
+        return locales.detect_language(content, known=None, hint=hint)
+
+    def _relayed_case(self, session: Session, incoming: Incoming) -> int | None:
+        """The case of the agents'-room notice this message answers (Telegram reply or thread)."""
+        for native_id in (incoming.reply_to_message_id, incoming.thread_id):
+            if native_id:
+                case_id = outbox.case_of_posted_message(session, incoming.channel,
+                                                        incoming.chat_id, str(native_id))
+                if case_id is not None:
+                    return case_id
+        return None
+
+    def _action(self, session: Session, user: User, incoming: Incoming,
+                language: str) -> Outcome:
+        action = actions.decode(incoming.action)
+        if action is None:
+            return Outcome(language, (Reply("error.bad_action"),))
+        text = " ".join([f"/{action.command}", *action.params])
+        return self._command(session, user, dataclasses.replace(incoming, text=text), language,
+                             action.command, list(action.params))
+
+    def _command(self, session: Session, user: User, incoming: Incoming, language: str,
+                 name: str, args: list[str]) -> Outcome:
+        spec = COMMANDS.get(ALIASES.get(name, name))
+        if spec is None:
+            return Outcome(language, (Reply("error.unknown_command", {"command": name[:32]}),))
+        if user.role not in spec.roles:
+            return Outcome(language, (Reply("error.not_allowed", {"command": name}),))
+        return self._run(session, user, incoming, language, lambda ctx: spec.handler(ctx, args))
+
+    def _run(self, session: Session, user: User, incoming: Incoming, language: str,
+             call, savepoint: bool = True) -> Outcome:  # type: ignore[no-untyped-def]
+        """Run a handler in a savepoint: a refused action (DeskError) leaves no writes behind.
+
+        `savepoint=False` is for handlers that refuse only before writing anything.
+        """
+        ctx = CommandContext(session, self.desk, user, incoming, language)
+        try:
+            if not savepoint:
+                replies = call(ctx)
+            else:
+                with session.begin_nested():
+                    replies = call(ctx)
+        except DeskError as exc:
+            return Outcome(ctx.language, (error_reply(exc),))
+        return Outcome(ctx.language, tuple(replies))
+
+
+def error_reply(exc: DeskError) -> Reply:
+    """The answer to a refused action: its own key when it carries one."""
+    key = getattr(exc, "key", None)
+    if isinstance(key, str) and key:
+        return Reply(key, dict(getattr(exc, "params", None) or {}))
+    return Reply("error.refused")

@@ -1,0 +1,76 @@
+"""Notices to people other than the sender, queued in the outbox by the conversation handlers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from desk import cases, outbox
+from desk.context import DeskContext
+from handlers import actions
+from handlers.text import excerpt
+from handlers.types import Button, Reply
+from store.models import Case, Conversation, User
+
+
+def reasons_text(case: Case) -> str:
+    return ", ".join(f"“{r}”" for r in case.severity_reasons or [])
+
+
+def case_buttons(case: Case) -> tuple[Button, ...]:
+    return (
+        Button("button.take", actions.encode("take", case.id), style="primary"),
+        Button("button.resolve", actions.encode("res", case.id)),
+    )
+
+
+def new_case(session: Session, desk: DeskContext, case: Case, partner: User, text: str,
+             now: datetime) -> None:
+    """Tell the agents' rooms about a new case, with buttons to take or resolve it."""
+    org, plan = cases.org_and_plan(session, desk, case, now)
+    key = "notice.new_case" if case.severity_reasons else "notice.new_case_plain"
+    reply = Reply(key, {
+        "number": case.id, "org": org, "plan": plan, "severity": case.severity,
+        "reasons": reasons_text(case), "partner": partner.name, "text": excerpt(text),
+    }, case_buttons(case))
+    outbox.enqueue_for_agent_rooms(session, desk, reply, purpose="new_case", now=now,
+                                   case_id=case.id)
+
+
+def partner_message(session: Session, desk: DeskContext, case: Case, partner: User, text: str,
+                    now: datetime, raised_from: int | None) -> None:
+    """A partner wrote on an open case: tell its agent, or the agents' rooms if nobody took it."""
+    if raised_from is not None:
+        reply = Reply("notice.case_message_raised", {
+            "number": case.id, "partner": partner.name, "text": excerpt(text),
+            "old": raised_from, "severity": case.severity, "reasons": reasons_text(case),
+        }, case_buttons(case))
+    else:
+        reply = Reply("notice.case_message", {
+            "number": case.id, "partner": partner.name, "text": excerpt(text),
+            "severity": case.severity,
+        })
+    assignee = session.get(User, case.assignee_id) if case.assignee_id else None
+    if assignee is not None and assignee.removed_at is None and outbox.enqueue_for_user(
+        session, desk, assignee, reply, purpose="notice", now=now, case_id=case.id
+    ) is not None:
+        return
+    outbox.enqueue_for_agent_rooms(session, desk, reply, purpose="notice", now=now,
+                                   case_id=case.id)
+
+
+def to_partner(session: Session, desk: DeskContext, case: Case, reply: Reply, *, purpose: str,
+               now: datetime) -> None:
+    """A message into the case's own conversation, in the partner's language."""
+    conversation = session.get(Conversation, case.conversation_id)
+    partner = session.get(User, case.opened_by_id)
+    if conversation is None:
+        return
+    language = (partner.language if partner else None) or case.language or desk.default_language
+    outbox.enqueue(
+        session, channel=conversation.channel, chat_id=conversation.chat_id,
+        thread_id=conversation.thread_key or None, reply=reply, language=language,
+        purpose=purpose, now=now, case_id=case.id,
+        recipient_user_id=partner.id if partner else None,
+    )

@@ -1,0 +1,128 @@
+"""Partner commands (/help, /new, /cases, /status, /language) and the partner's plain message.
+
+Roles: /help and /language are for everybody; /new is for partners; /cases for partners and
+an organization's dedicated TAM (their organization's open cases); /status for partners and
+TAMs (own organization) and for agents and admins (any case).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import locales
+from desk import cases
+from handlers import notices
+from handlers.registry import ROLES, CommandContext, allowed_commands, command
+from handlers.text import parse_case_number, tail
+from handlers.types import Reply
+from sla.display import duration_text
+from store.models import Case, User
+
+DEFAULT_TARGET = timedelta(hours=24)  # DOMAIN.md: first response in under 24 hours
+
+
+parse_number = parse_case_number
+
+
+def usage(ctx: CommandContext, help_key: str) -> list[Reply]:
+    """The command's own help line as the answer to wrong arguments."""
+    return [Reply("error.bad_arguments", {"usage": locales.text(help_key, ctx.language)})]
+
+
+def status_reply(case: Case, assignee: User | None) -> Reply:
+    params = {"number": case.id, "severity": case.severity, "subject": case.subject,
+              "opened": locales.datetime_param(case.opened_at)}
+    if case.status != "open":
+        params["resolved"] = locales.datetime_param(case.resolved_at)
+        return Reply("case.status_resolved", params)
+    if assignee is not None:
+        params["agent"] = assignee.name
+        return Reply("case.status_assigned", params)
+    return Reply("case.status_open", params)
+
+
+def first_response_target(case: Case) -> timedelta:
+    """The case's first-response target; the desk-wide promise when its plan has none."""
+    if case.sla_due_at is not None:
+        return case.sla_due_at - case.opened_at
+    return DEFAULT_TARGET
+
+
+def handle_partner_text(ctx: CommandContext, text: str, *, force_new: bool = False) -> list[Reply]:
+    """A partner's message: opens a case or joins the conversation's open case."""
+    now = ctx.desk.clock.now()
+    incoming = ctx.incoming
+    placed = cases.place_partner_message(
+        ctx.session, partner=ctx.user, channel=incoming.channel, chat_id=incoming.chat_id,
+        thread_key=incoming.thread_id or "", text=text, language=ctx.language, now=now,
+        tz=ctx.desk.billing_tz, force_new=force_new,
+    )
+    case = placed.case
+    if placed.opened:
+        notices.new_case(ctx.session, ctx.desk, case, ctx.user, text, now)
+        params = {"number": case.id, "severity": case.severity,
+                  "target": duration_text(first_response_target(case), ctx.language)}
+        if case.severity_reasons:
+            return [Reply("case.opened", {**params, "reasons": notices.reasons_text(case)})]
+        return [Reply("case.opened_plain", params)]
+    notices.partner_message(ctx.session, ctx.desk, case, ctx.user, text, now, placed.raised_from)
+    if placed.raised_from is not None:
+        return [Reply("case.added_raised", {"number": case.id, "severity": case.severity,
+                                            "reasons": notices.reasons_text(case)})]
+    return [Reply("case.added", {"number": case.id})]
+
+
+@command("help", roles=set(ROLES), help_key="help.help", order=1)
+def help_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
+    lines = [locales.text(spec.help_key, ctx.language) for spec in allowed_commands(ctx.user.role)]
+    return [Reply("help.list", {"commands": "\n".join(lines),
+                                "names": [s.name for s in allowed_commands(ctx.user.role)]})]
+
+
+@command("new", roles={"partner"}, help_key="help.new", order=10)
+def new_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
+    text = tail(ctx.incoming.text, 1)
+    if not text:
+        return usage(ctx, "help.new")
+    return handle_partner_text(ctx, text, force_new=True)
+
+
+@command("cases", roles={"partner", "tam"}, help_key="help.cases", order=11)
+def cases_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
+    if ctx.user.org_id is None:
+        return [Reply("error.no_org")]
+    found = cases.org_cases(ctx.session, ctx.user.org_id)
+    if not found:
+        return [Reply("cases.none")]
+    lines = [
+        locales.render("cases.line", {"number": c.id, "severity": c.severity,
+                                      "subject": c.subject[:80],
+                                      "opened": locales.datetime_param(c.opened_at)},
+                       ctx.language)
+        for c in found
+    ]
+    return [Reply("cases.list", {"count": len(found), "lines": "\n".join(lines),
+                                 "numbers": [c.id for c in found]})]
+
+
+@command("status", roles={"partner", "tam", "agent", "admin"}, help_key="help.status", order=12)
+def status_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
+    number = parse_number(args[0]) if len(args) == 1 else None
+    if number is None:
+        return usage(ctx, "help.status")
+    case = cases.visible_case(ctx.session, ctx.user, number)
+    assignee = ctx.session.get(User, case.assignee_id) if case.assignee_id else None
+    return [status_reply(case, assignee)]
+
+
+@command("language", roles=set(ROLES), help_key="help.language", order=90)
+def language_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
+    if len(args) != 1:
+        return usage(ctx, "help.language")
+    code = locales.normalize(args[0])
+    if code is None:
+        return [Reply("language.unknown", {"code": args[0][:20],
+                                           "choices": ", ".join(locales.LANGUAGES)})]
+    ctx.user.language = code
+    ctx.language = code
+    return [Reply("language.set", {"language_name": locales.language_name(code, code)})]

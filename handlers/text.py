@@ -1,0 +1,59 @@
+"""Incoming text hygiene: control characters out, NFC, limits, and command parsing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_LENGTH = 4096  # the channels' message limit, in characters
+
+# Bidirectional overrides can disguise text; zero-width joiners stay (emoji need them).
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+_COMMAND = re.compile(r"^/([A-Za-z][A-Za-z0-9_]{0,31})(?:@[A-Za-z0-9_]+)?(?=\s|$)")
+
+
+def parse_case_number(token: str) -> int | None:
+    """A case number as typed, '42' or '#42': ASCII digits only (int() refuses '²' and '①')."""
+    digits = token[1:] if token.startswith("#") else token
+    if not digits or not digits.isascii() or not digits.isdigit() or len(digits) > 12:
+        return None
+    return int(digits)
+
+
+def clean(text: str | None) -> str:
+    """NFC-normalise, unify line breaks, drop control characters except newline and tab."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    kept = (
+        ch for ch in text
+        if ch in "\n\t" or (unicodedata.category(ch) != "Cc" and ch not in _BIDI)
+    )
+    return "".join(kept).strip()
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    name: str  # lower case, without the slash and without @botname
+    args: list[str]  # whitespace-separated words after the name
+
+
+def parse_command(text: str) -> ParsedCommand | None:
+    """`/name args` or `/name@botname args`; None when the text is not a command."""
+    match = _COMMAND.match(text)
+    if match is None:
+        return None
+    return ParsedCommand(match.group(1).lower(), text[match.end():].split())
+
+
+def tail(text: str, words: int) -> str:
+    """The text after its first `words` words, keeping the remainder's own line breaks."""
+    parts = text.strip().split(None, words)
+    return parts[words].strip() if len(parts) > words else ""
+
+
+def excerpt(text: str, limit: int = 300) -> str:
+    """A one-paragraph preview of a message for notices."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
