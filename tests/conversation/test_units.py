@@ -1,0 +1,79 @@
+"""Small parts of the conversation: text hygiene, command parsing, button codec, rate limit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from desk.clock import FixedClock
+from desk.ratelimit import RateLimiter, Verdict
+from handlers import actions
+from handlers.text import clean, excerpt, parse_command, tail
+
+
+def test_clean_keeps_newlines_and_tabs_and_normalises() -> None:
+    assert clean("  a\x00b\x7fc\u0085d \r\n e\tf  ") == "abcd \n e\tf"
+    assert clean("e\u0301") == "é"
+    assert clean("\u202eevil\u2066") == "evil"
+    assert clean("👩\u200d💻") == "👩\u200d💻"
+    assert clean(None) == ""
+
+
+def test_parse_command() -> None:
+    assert parse_command("/reply 42 hello\nworld").args == ["42", "hello", "world"]
+    assert parse_command("/Status@DeskBot 7").name == "status"
+    assert parse_command("/help").args == []
+    assert parse_command("hello /help") is None
+    assert parse_command("/ 42") is None
+    assert parse_command("/path/to/file broken") is None
+
+
+def test_tail_keeps_the_rest_verbatim() -> None:
+    assert tail("/reply 42 line one\n  line two", 2) == "line one\n  line two"
+    assert tail("/resolve 42", 2) == ""
+    assert excerpt("a  b\n c") == "a b c"
+    assert len(excerpt("x" * 1000, 50)) == 50
+
+
+def test_action_codec_round_trip_and_validation() -> None:
+    assert actions.encode("take", 42) == "take:42"
+    decoded = actions.decode("res:42")
+    assert decoded is not None and decoded.command == "resolve" and decoded.params == ("42",)
+    for bad in (None, "", "nope:1", "take:4 2", "take:" + "9" * 80, "TAKE:1", "take:é"):
+        assert actions.decode(bad) is None, bad
+    with pytest.raises(ValueError):
+        actions.encode("take", "x" * 70)
+    with pytest.raises(ValueError):
+        actions.encode("unknown", 1)
+
+
+def test_action_registration() -> None:
+    actions.register("tst", "help")
+    try:
+        assert actions.decode("tst:1:bv").command == "help"  # type: ignore[union-attr]
+        assert actions.encode("tst", 1, "bv") == "tst:1:bv"
+        with pytest.raises(ValueError):
+            actions.register("tst", "queue")
+    finally:
+        del actions.ACTIONS["tst"]
+
+
+def test_rate_limiter_sliding_window() -> None:
+    clock = FixedClock(datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
+    limiter = RateLimiter(2, clock)
+    assert limiter.check("telegram", "1") is Verdict.ALLOW
+    clock.advance(seconds=30)
+    assert limiter.check("telegram", "1") is Verdict.ALLOW
+    assert limiter.check("telegram", "1") is Verdict.WARN
+    assert limiter.check("telegram", "1") is Verdict.DROP
+    assert limiter.check("slack", "1") is Verdict.ALLOW  # other key
+    clock.advance(seconds=30)  # the first message left the window
+    assert limiter.check("telegram", "1") is Verdict.ALLOW
+    assert limiter.check("telegram", "1") is Verdict.WARN
+
+
+def test_severity_button_stands_for_the_severity_command() -> None:
+    decoded = actions.decode("sev:42:1")
+    assert decoded is not None and decoded.command == "severity"
+    assert decoded.params == ("42", "1")

@@ -1,0 +1,1 @@
+"""Fault tests: real desk processes killed, services failing, the database restarting."""

@@ -1,0 +1,1 @@
+"""Hostile input and authorization tests for the desk."""

@@ -1,0 +1,1 @@
+"""Scale-out tests: several real processes on one PostgreSQL database."""

@@ -1,0 +1,60 @@
+"""The schema: migrations apply once, match the models, and keep times in aware UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from store.db import transaction
+from store.migrate import upgrade
+from store.models import Base, Identity, Plan, User
+
+
+def test_second_upgrade_changes_nothing(engine: Engine) -> None:
+    assert upgrade(engine) is False
+
+
+def test_migrations_match_models(engine: Engine) -> None:
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_default_plans_are_seeded(sessions) -> None:  # type: ignore[no-untyped-def]
+    with transaction(sessions) as s:
+        plans = {p.name: p for p in s.scalars(select(Plan))}
+    assert plans["growth"].fee_cents == 50000 and plans["growth"].free_escalations == 2
+    assert plans["premium"].fee_cents == 100000 and plans["premium"].free_escalations == 5
+
+
+def test_times_round_trip_as_aware_utc(sessions) -> None:  # type: ignore[no-untyped-def]
+    berlin_noon = datetime(2026, 7, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    with transaction(sessions) as s:
+        s.add(User(name="a", role="agent", created_at=berlin_noon))
+    with transaction(sessions) as s:
+        stored = s.scalars(select(User)).one().created_at
+    assert stored == datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
+    assert stored.utcoffset() == timedelta(0)
+
+
+def test_naive_times_are_refused(sessions) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(StatementError), transaction(sessions) as s:
+        s.add(User(name="a", role="agent", created_at=datetime(2026, 1, 1)))
+        s.flush()
+
+
+def test_identity_is_unique_per_channel(sessions) -> None:  # type: ignore[no-untyped-def]
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with transaction(sessions) as s:
+        u = User(name="a", role="partner", created_at=now)
+        s.add(u)
+        s.flush()
+        s.add(Identity(user_id=u.id, channel="telegram", external_id="42"))
+        s.add(Identity(user_id=u.id, channel="slack", external_id="42"))
+    with pytest.raises(IntegrityError), transaction(sessions) as s:
+        s.add(Identity(user_id=u.id, channel="telegram", external_id="42"))
