@@ -1,0 +1,1 @@
+"""Benchmarks of the desk: `python -m bench` runs every part and compares it with its reference."""
