@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "invoice": ("bot.commands.billing:invoice", "Invoice lines of an organization and month."),
     "summary": ("bot.commands.billing:summary", "The monthly escalation summary for managers."),
     "sla": ("bot.commands.sla:sla", "First-response targets and SLA reports."),
+    "parked": ("bot.commands.parked:parked", "Updates that failed every attempt: replay or drop."),
 }
 
 

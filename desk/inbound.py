@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -50,3 +51,26 @@ def first_delivery(session: Session, channel: str, update_id: str, now: datetime
     params = {"channel": channel, "update_id": update_id, "payload": payload,
               "received_at": now, "processed_at": now}
     return session.execute(stmt, params).scalar() is not None
+
+
+def parked(session: Session, include_settled: bool = False) -> list[InboundUpdate]:
+    """Parked updates of every channel, oldest first; settled ones (replayed or dropped) only
+    when asked for."""
+    query = select(InboundUpdate).where(InboundUpdate.channel.endswith(PARKED_SUFFIX))
+    if not include_settled:
+        query = query.where(InboundUpdate.processed_at.is_(None))
+    return list(session.scalars(query.order_by(InboundUpdate.id)))
+
+
+def parked_update(session: Session, channel: str, update_id: str) -> InboundUpdate | None:
+    """One parked update of a channel, locked on PostgreSQL so two replays cannot race."""
+    query = select(InboundUpdate).where(InboundUpdate.channel == channel + PARKED_SUFFIX,
+                                        InboundUpdate.update_id == update_id)
+    if is_postgres(session):
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def settle(row: InboundUpdate, now: datetime) -> None:
+    """Mark a parked update as dealt with (replayed or dropped): it is kept for the record."""
+    row.processed_at = now

@@ -17,6 +17,7 @@ import locales
 from bot.channels.base import PermanentFailure, RetryLater, outbox_loop
 from bot.channels.telegram_menu import register_menus
 from bot.channels.telegram_render import MAX_ALERT, MAX_TEXT, render, truncate, utf16_len
+from bot.channels.telegram_replay import parking_payload
 from bot.channels.telegram_send import (
     OutboxSender,
     native_chat_id,
@@ -280,7 +281,8 @@ class TelegramChannel:
         """Keep a failing update's raw payload in the database; False if that fails too."""
         try:
             with transaction(self.desk.sessions) as session:
-                inbound.park(session, CHANNEL, str(update.update_id), update.to_dict(),
+                inbound.park(session, CHANNEL, str(update.update_id),
+                             parking_payload(update, self.bot.id, self.bot.username),
                              self.desk.clock.now())
         except Exception:
             log.exception("update %s could not be parked", update.update_id)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels import telegram
 from bot.channels.telegram import MAX_FAILURES, TelegramChannel
+from bot.channels.telegram_replay import BOT_KEY, to_replayable
 from bot.settings import load_settings
 from desk.clock import SystemClock
 from desk.context import DeskContext
@@ -101,6 +102,12 @@ def test_an_update_failing_every_time_is_parked_before_it_is_acknowledged(
     assert [p.update_id for p in parked] == [str(uid)]
     assert parked[0].payload["message"]["text"] == "this one always fails"
     assert parked[0].processed_at is None
+    # What `supportdesk parked replay` reads back is the same update, with the bot's identity.
+    replayable = to_replayable(parked[0].payload, token_bot_id=None)
+    assert replayable is not None
+    assert (replayable.update_id, replayable.user_id, replayable.text) == (
+        str(uid), "5002", "this one always fails")
+    assert parked[0].payload[BOT_KEY]["bot_id"] > 0
 
 
 def test_desk_answers_unavailable_when_the_database_cannot_be_reached(tmp_path) -> None:
