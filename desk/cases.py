@@ -15,7 +15,7 @@ from billing.qualification import counted_month
 from desk import audit
 from desk.context import DeskContext
 from desk.errors import Conflict, DeskError, Invalid, NotFound
-from sla.clock import queue_key, refresh_due
+from desk.first_response import queue_key, refresh_due
 from store.db import is_postgres
 from store.models import (
     MAX_ID,

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 import locales
 from desk.context import DeskContext
+from desk.first_response import clock_running, plan_at_opening
 from desk.outbox import Button, Reply, enqueue_for_agent_rooms, enqueue_for_user
-from sla.clock import clock_running, plan_at_opening
 from sla.display import duration_text
 from store.db import is_postgres, transaction
 from store.models import Case, Organization, Plan, SlaAlert, User

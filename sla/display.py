@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import locales
-from sla.clock import time_left
+from desk.first_response import time_left
 from store.models import Case
 
 

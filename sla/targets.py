@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk import audit
 from desk.errors import Invalid
+from desk.first_response import fallback_minutes
 from desk.plans import get_plan
 from store.models import Plan, SlaTarget
 
@@ -62,24 +63,6 @@ def parse_severity(value: object) -> int:
     if number not in SEVERITIES:
         raise Invalid(f"bad severity {value!r}: use 1, 2 or 3")
     return number
-
-
-def fallback_minutes(session: Session, severity: int) -> int | None:
-    """The target of a plan without its own: the most lenient one configured for the severity."""
-    return session.scalar(select(func.max(SlaTarget.minutes)).where(SlaTarget.severity == severity))
-
-
-_OWN_TARGET = select(SlaTarget.minutes).where(SlaTarget.plan_id == bindparam("plan_id"),
-                                              SlaTarget.severity == bindparam("severity"))
-
-
-def target_minutes(session: Session, plan_id: int | None, severity: int) -> int | None:
-    """The first-response target of a plan and severity, with the fallback; None if none at all."""
-    if plan_id is not None:
-        own = session.scalar(_OWN_TARGET, {"plan_id": plan_id, "severity": severity})
-        if own is not None:
-            return own
-    return fallback_minutes(session, severity)
 
 
 def show(session: Session) -> list[TargetRow]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk.context import DeskContext
-from sla.clock import refresh_due
+from desk.first_response import refresh_due
 from store.db import transaction
 from store.models import (
     Case,

@@ -10,9 +10,9 @@ from sqlalchemy import select
 import locales
 from desk import cases
 from desk.context import DeskContext
+from desk.first_response import refresh_due
 from desk.outbox import to_reply
 from sla.alerts import find_due, run_due_alerts
-from sla.clock import refresh_due
 from store.db import transaction
 from store.models import Case, CaseMessage, User
 from tests.sla.helpers import (

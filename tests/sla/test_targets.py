@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from desk.errors import Invalid, NotFound
+from desk.first_response import plan_at_opening, refresh_due
 from sla import targets
-from sla.clock import plan_at_opening, refresh_due
 from store.db import transaction
 from store.models import AuditEntry, Plan
 from tests.sla.helpers import add_org, get_case, open_case

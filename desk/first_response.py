@@ -1,20 +1,38 @@
-"""A case's first-response clock: due time and 75% reminder instant from its opening time."""
+"""A case's first-response clock: its target, due time, 75% reminder instant and queue order."""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from billing.months import BillingMonth
 from desk.plans import plan_in_force
-from sla.targets import target_minutes
-from store.models import Case, Plan
+from store.models import Case, Plan, SlaTarget
 
 log = logging.getLogger(__name__)
 
 REMINDER_NUMERATOR, REMINDER_DENOMINATOR = 3, 4  # the reminder goes out at 75% of the target
+
+
+def fallback_minutes(session: Session, severity: int) -> int | None:
+    """The target of a plan without its own: the most lenient one configured for the severity."""
+    return session.scalar(select(func.max(SlaTarget.minutes)).where(SlaTarget.severity == severity))
+
+
+_OWN_TARGET = select(SlaTarget.minutes).where(SlaTarget.plan_id == bindparam("plan_id"),
+                                              SlaTarget.severity == bindparam("severity"))
+
+
+def target_minutes(session: Session, plan_id: int | None, severity: int) -> int | None:
+    """The first-response target of a plan and severity, with the fallback; None if none at all."""
+    if plan_id is not None:
+        own = session.scalar(_OWN_TARGET, {"plan_id": plan_id, "severity": severity})
+        if own is not None:
+            return own
+    return fallback_minutes(session, severity)
 
 
 def plan_at_opening(session: Session, case: Case, tz: tzinfo = UTC) -> Plan | None:

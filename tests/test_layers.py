@@ -1,0 +1,53 @@
+"""Imports go one way: each package imports only the layers below it (checked on the source)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGES = ("billing", "severity", "locales", "store", "desk", "sla", "escalation", "handlers",
+            "bot")
+CORES = {"billing", "severity", "locales"}
+# What each package may import of the app. `handlers.types` is the message contract (Incoming,
+# Reply, Button, Outcome): plain data that the services produce and the channels render.
+ALLOWED = {
+    "billing": set(), "severity": set(), "locales": set(), "store": set(),
+    "desk": CORES | {"store", "handlers.types"},
+    "sla": CORES | {"store", "desk"},
+    "escalation": CORES | {"store", "desk", "sla"},
+    "handlers": CORES | {"store", "desk", "sla", "escalation"},
+    "bot": CORES | {"store", "desk", "sla", "escalation", "handlers"},
+}
+
+
+def imported(package: str) -> dict[str, set[str]]:
+    """Per file of the package, the app modules it imports (anywhere in the file)."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((REPO / package).rglob("*.py")):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module)
+        found[str(path.relative_to(REPO))] = {
+            n for n in names if n.split(".")[0] in PACKAGES and n.split(".")[0] != package}
+    return found
+
+
+def allowed(package: str, module: str) -> bool:
+    return any(module == rule or module.startswith(rule + ".") for rule in ALLOWED[package])
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_imports_go_one_way(package: str) -> None:
+    wrong = {path: sorted(m for m in modules if not allowed(package, m))
+             for path, modules in imported(package).items()}
+    assert {path: mods for path, mods in wrong.items() if mods} == {}
+
+
+def test_the_contract_module_imports_nothing_of_the_app() -> None:
+    assert imported("handlers")["handlers/types.py"] == set()
