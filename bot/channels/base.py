@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Protocol
 
+from bot.channels.db_thread import in_db_thread
 from desk import outbox
 from desk.context import DeskContext
 from store.db import transaction
@@ -54,7 +55,7 @@ async def deliver_outbox_once(desk: DeskContext, channel: str, send: Sender,
         with transaction(desk.sessions) as session:
             return outbox.claim_due(session, channel, desk.clock.now(), limit)
 
-    claimed = await asyncio.to_thread(claim)
+    claimed = await in_db_thread(desk, claim)
     delivered: list[tuple[int, str | None]] = []
     held: set[tuple[str, str]] = set()  # conversations stopped by a failure in this round
     untried: list[int] = []
@@ -69,30 +70,30 @@ async def deliver_outbox_once(desk: DeskContext, channel: str, send: Sender,
             except PermanentFailure as exc:
                 log.warning("outbox %s to %s:%s failed for good: %s", message.id, channel,
                             message.chat_id, exc)
-                await asyncio.to_thread(_record, desk, outbox.mark_failed, message.id, str(exc))
+                await in_db_thread(desk, _record, desk, outbox.mark_failed, message.id, str(exc))
                 continue
             except RetryLater as exc:
                 delay = timedelta(seconds=exc.after_seconds) if exc.after_seconds else None
                 held.add(conversation)
-                await asyncio.to_thread(_record, desk, outbox.mark_retry, message.id, str(exc),
+                await in_db_thread(desk, _record, desk, outbox.mark_retry, message.id, str(exc),
                                         delay)
                 if exc.after_seconds:  # the service asked the whole bot to wait
                     rest = [m.id for m in claimed[index + 1:]]
-                    await asyncio.to_thread(_release, desk, rest, delay)
+                    await in_db_thread(desk, _release, desk, rest, delay)
                     break
                 continue
             except Exception as exc:  # an unexpected error must not stop delivery of the rest
                 log.exception("outbox %s to %s: unexpected error", message.id, channel)
                 held.add(conversation)
-                await asyncio.to_thread(_record, desk, outbox.mark_retry, message.id,
+                await in_db_thread(desk, _record, desk, outbox.mark_retry, message.id,
                                         repr(exc), None)
                 continue
             delivered.append((message.id, external_id))
     finally:
         if delivered:
-            await asyncio.to_thread(_sent, desk, delivered)
+            await in_db_thread(desk, _sent, desk, delivered)
         if untried:
-            await asyncio.to_thread(_release, desk, untried, None)
+            await in_db_thread(desk, _release, desk, untried, None)
     return len(delivered)
 
 

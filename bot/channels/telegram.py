@@ -15,6 +15,7 @@ from telegram.request import HTTPXRequest
 
 import locales
 from bot.channels.base import PermanentFailure, RetryLater, outbox_loop
+from bot.channels.db_thread import in_db_thread
 from bot.channels.telegram_menu import register_menus
 from bot.channels.telegram_render import MAX_ALERT, MAX_TEXT, render, truncate, utf16_len
 from bot.channels.telegram_replay import parking_payload
@@ -222,7 +223,7 @@ class TelegramChannel:
                             failed[update.update_id] = count
                             return
                         log.exception("update %s failed %d times", update.update_id, count)
-                        if not await asyncio.to_thread(self._park, update):
+                        if not await in_db_thread(self.desk, self._park, update):
                             failed[update.update_id] = count  # not even parked: stays
                             return
                     failures.pop(update.update_id, None)
@@ -255,13 +256,13 @@ class TelegramChannel:
             elif is_text_less_private_message(update):
                 await self._text_only_notice(update)
             return
-        outcome = await asyncio.to_thread(self.handler.handle, incoming)
+        outcome = await in_db_thread(self.desk, self.handler.handle, incoming)
         if outcome.failure == UNAVAILABLE:
             raise DeskUnavailable(f"update {update.update_id}: the database is unavailable")
         if outcome.failure is not None:
             if not last_try:
                 raise NotStored(f"update {update.update_id} was not stored")
-            if not await asyncio.to_thread(self._park, update):
+            if not await in_db_thread(self.desk, self._park, update):
                 raise DeskUnavailable(f"update {update.update_id} could not even be parked")
         if outcome.duplicate:
             log.info("update %s was handled before; not answering again", update.update_id)

@@ -20,6 +20,7 @@ from telegram.error import (
 )
 
 from bot.channels.base import PermanentFailure, RetryLater
+from bot.channels.db_thread import in_db_thread
 from bot.channels.telegram_render import MAX_CAPTION, render, split_text, utf16_len
 from desk import outbox
 from desk.context import DeskContext
@@ -116,7 +117,7 @@ class OutboxSender:
         reply = outbox.to_reply(message)
         text, markup = render(reply, message.language)
         chat_id = native_chat_id(message.chat_id)
-        attachments = await asyncio.to_thread(self._attachments, message.id)
+        attachments = await in_db_thread(self.desk, self._attachments, message.id)
         try:
             first: Message | None = None
             if attachments and utf16_len(text) <= MAX_CAPTION:
