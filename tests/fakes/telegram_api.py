@@ -60,7 +60,7 @@ class FakeTelegramAPI:
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(5000)
-        self._faults: dict[str, Fault] = {}
+        self._faults: dict[str, list[Fault]] = {}  # per method: the current fault first
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._arrived: asyncio.Event | None = None
@@ -139,15 +139,21 @@ class FakeTelegramAPI:
         return uid
 
     def fail_next(self, method: str, count: int = 1, status: int = 429,
-                  retry_after: int | None = 1, after: int = 0) -> None:
+                  retry_after: int | None = 1, after: int = 0, then: bool = False) -> None:
         """Answer `count` calls of `method` with an error (429 with retry_after, 5xx).
 
         With `after`, that many calls are answered normally first, so a test can arm a fault
-        before the traffic starts instead of racing the bot to it.
+        before the traffic starts instead of racing the bot to it. With `then`, the fault
+        follows the ones already armed (e.g. 5xx, then 429); otherwise it replaces them
+        (count=0 clears them).
         """
+        fault = Fault(status, count, retry_after if status == 429 else None, after)
         with self._lock:
-            self._faults[method] = Fault(status, count, retry_after if status == 429 else None,
-                                         after)
+            queue = self._faults.setdefault(method, [])
+            if not then:
+                queue.clear()
+            if count > 0:
+                queue.append(fault)
 
     def calls_of(self, method: str, ok_only: bool = True) -> list[Call]:
         with self._lock:
@@ -183,10 +189,13 @@ class FakeTelegramAPI:
         method = request.match_info["method"]
         params, files = await self._params(request)
         with self._lock:
-            fault = self._faults.get(method)
+            queue = self._faults.get(method) or []
+            fault = queue[0] if queue else None
             if fault is not None and fault.after > 0:
                 fault.after -= 1
-            elif fault is not None and fault.remaining > 0:
+            elif fault is not None:
+                if fault.remaining <= 1:
+                    queue.pop(0)
                 fault.remaining -= 1
                 self.calls.append(Call(method, params, files, fault.status))
                 return self._fault(fault)

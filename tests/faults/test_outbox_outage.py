@@ -43,14 +43,14 @@ class Service:
     agents_chat: str
     env: Callable[[str, Path], dict[str, str]]
     dm: Callable[[str], str]
-    fail: Callable[[int, int], None]  # (count, HTTP status) of failures to answer next
+    fail: Callable[[int, int], None]  # (count, HTTP status): failures queued after earlier ones
     failed: Callable[[], int]  # how many sends were refused so far
     delivered: Callable[[], list[tuple[str, str, str]]]  # (chat, native id, text) in order
 
 
 def telegram_service(fake: FakeTelegramAPI) -> Service:
     def fail(count: int, status: int) -> None:
-        fake.fail_next("sendMessage", count=count, status=status, retry_after=1)
+        fake.fail_next("sendMessage", count=count, status=status, retry_after=1, then=True)
 
     return Service(
         channel="telegram", partners=["1001", "1002", "1003"], agent="2001",
@@ -130,10 +130,10 @@ def test_outbox_survives_5xx_then_429_and_delivers_once_in_order(
     queued = outbox_rows(desk_db)
     assert len(queued) >= 15 and {r.channel for r in queued} == {service.channel}
     service.fail(6, 502)
+    service.fail(4, 429)  # armed now, so the desk cannot drain the outbox between the two
     desk = DeskProcess(service.env(db_url, tmp_path), tmp_path).start()
     try:
         wait_until(lambda: desk.check_alive() and service.failed() >= 6, "the 5xx answers")
-        service.fail(4, 429)
         wait_until(lambda: desk.check_alive() and service.failed() >= 10, "the 429 answers")
         wait_until(lambda: desk.check_alive() and count_unsent(desk_db, service.channel) == 0,
                    "the outbox to drain")
