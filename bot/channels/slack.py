@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot.channels import slack_replay
 from bot.channels import slack_translate as translate
 from bot.channels.base import outbox_loop
 from bot.channels.slack_blocks import ACTION_ID_PATTERN, Rendered, render, respond_payload
@@ -22,8 +23,10 @@ from bot.channels.slack_http import SlackHttpServer
 from bot.channels.slack_sender import SlackSender
 from bot.channels.slack_users import UserHints, known_thread
 from bot.settings import Settings, SettingsError
+from desk import inbound
 from desk.context import DeskContext
-from handlers.types import Incoming, Outcome
+from handlers.types import INTERNAL, UNAVAILABLE, Incoming, Outcome
+from store.db import transaction
 
 log = logging.getLogger("supportdesk.slack")
 
@@ -149,12 +152,41 @@ class SlackChannel:
         return {"locale_hint": hint.locale, "display_name": hint.name}
 
     # -- listeners --------------------------------------------------------------------------
-    def _store_event(self, incoming: Incoming) -> Outcome:
-        """Let the desk process an event before Slack gets its 200; a failure is not acked."""
+    def _store_event(self, body: dict[str, Any], incoming: Incoming) -> Outcome:
+        """Let the desk process an event before Slack gets its 200.
+
+        While the database is unavailable the event is not acknowledged: Slack retries it.
+        An event that fails for a reason of its own (a bug, bad data) would fail Slack's three
+        retries alike and then be dropped by Slack, so it is parked for an operator instead
+        (`supportdesk parked`), the sender gets the apology, and Slack its 200.
+        """
         outcome = self.handle(incoming)
-        if outcome.failure is not None:
-            raise EventNotStored(f"event {incoming.update_id} failed; Slack will retry it")
+        if outcome.failure == UNAVAILABLE:
+            raise EventNotStored(f"event {incoming.update_id}: database unavailable; "
+                                 "Slack will retry it")
+        if outcome.failure is not None and not self._park("event", body):
+            raise EventNotStored(f"event {incoming.update_id} failed and could not be parked; "
+                                 "Slack will retry it")
         return outcome
+
+    def _park(self, kind: str, body: dict[str, Any],
+              action: dict[str, Any] | None = None) -> bool:
+        """Keep a failed request's body in the database for a replay; False if that fails."""
+        key = slack_replay.update_id(kind, body, action)
+        if not key:
+            log.error("slack %s failed and has no id to park it under", kind)
+            return False
+        payload = slack_replay.parking_payload(kind, body, self.identity.get()["user_id"],
+                                               action)
+        try:
+            with transaction(self.desk.sessions) as session:
+                inbound.park(session, translate.CHANNEL, key, payload, self.desk.clock.now())
+        except Exception:
+            log.exception("slack %s %s could not be parked", kind, key)
+            return False
+        log.error("slack %s %s failed; parked as %s%s", kind, key, translate.CHANNEL,
+                  inbound.PARKED_SUFFIX)
+        return True
 
     def _answer_later(self, incoming: Incoming, outcome: Outcome, thread_ts: str | None) -> None:
         """Answer the sender after the ack: posting is not part of storing the event."""
@@ -184,7 +216,7 @@ class SlackChannel:
                 return
         incoming = translate.from_message(event, event_id=body.get("event_id"),
                                           **self._hinted(str(event["user"])))
-        self._answer_later(incoming, self._store_event(incoming), event.get("thread_ts"))
+        self._answer_later(incoming, self._store_event(body, incoming), event.get("thread_ts"))
 
     def _on_mention(self, body: dict[str, Any], event: dict[str, Any],
                     context: dict[str, Any]) -> None:
@@ -193,17 +225,23 @@ class SlackChannel:
         incoming = translate.from_mention(event, event_id=body.get("event_id"),
                                           bot_user_id=context.get("bot_user_id"),
                                           **self._hinted(str(event["user"])))
-        self._answer_later(incoming, self._store_event(incoming), incoming.thread_id)
+        self._answer_later(incoming, self._store_event(body, incoming), incoming.thread_id)
 
     def _on_command(self, body: dict[str, Any], respond: Callable[..., Any]) -> None:
         incoming = translate.from_command(body, **self._hinted(str(body["user_id"])))
-        self._answer_ephemeral(incoming, self.handle(incoming), respond)
+        outcome = self.handle(incoming)
+        if outcome.failure == INTERNAL:  # acknowledged already: Slack will not send it again
+            self._park("command", body)
+        self._answer_ephemeral(incoming, outcome, respond)
 
     def _on_action(self, body: dict[str, Any], action: dict[str, Any],
                    respond: Callable[..., Any]) -> None:
         user_id = str((body.get("user") or {}).get("id"))
         incoming = translate.from_action(body, action, **self._hinted(user_id))
-        self._answer_ephemeral(incoming, self.handle(incoming), respond)
+        outcome = self.handle(incoming)
+        if outcome.failure == INTERNAL:  # acknowledged already: Slack will not send it again
+            self._park("action", body, action)
+        self._answer_ephemeral(incoming, outcome, respond)
 
     # -- answering the sender ---------------------------------------------------------------
     def _answer_in_chat(self, incoming: Incoming, outcome: Outcome,

@@ -12,7 +12,7 @@ from desk import audit, inbound
 from store.db import transaction
 from store.models import InboundUpdate
 
-REPLAYABLE = ("telegram",)
+REPLAYABLE = ("telegram", "slack")
 _SUMMARY = 60
 
 
@@ -22,8 +22,19 @@ def parked() -> None:
 
 
 def _summary(payload: dict[str, Any] | None) -> dict[str, Any]:
-    """Sender, chat and text of a parked Telegram update, for a person deciding what to do."""
+    """Sender, chat and text of a parked update, for a person deciding what to do with it."""
     payload = payload or {}
+    if "kind" in payload:  # Slack: the request body and what kind of request it was
+        body = payload.get("body") or {}
+        event = body.get("event") or {}
+        user = event.get("user") or body.get("user_id") or (body.get("user") or {}).get("id")
+        chat = (event.get("channel") or body.get("channel_id")
+                or (body.get("channel") or {}).get("id"))
+        action = payload.get("action") or {}
+        text = (event.get("text") if payload["kind"] == "event"
+                else f"/support {body.get('text') or ''}" if payload["kind"] == "command"
+                else f"[button {action.get('value', '')}]")
+        return {"sender": user, "chat": chat, "text": " ".join(str(text or "").split())}
     query = payload.get("callback_query") or {}
     message = payload.get("message") or query.get("message") or {}
     sender = (query or message).get("from") or {}
@@ -81,15 +92,18 @@ def replay_cmd(update_id: str, channel: str, as_json: bool) -> None:
 
     Replay once the cause of the failure is fixed. An update that still fails stays parked.
     """
-    from bot.channels import telegram_replay
+    from bot.channels import replay, slack_replay, telegram_replay
     from handlers.desk import Desk
 
     desk = current_desk()
-    token = settings().telegram_bot_token
-    try:
-        done = telegram_replay.replay(
-            desk, Desk(desk), update_id,
+    if channel == "slack":
+        translate = slack_replay.translator()
+    else:
+        token = settings().telegram_bot_token
+        translate = telegram_replay.translator(
             telegram_replay.token_bot_id(token.get_secret_value() if token else None))
+    try:
+        done = replay.replay(desk, Desk(desk), channel, update_id, translate)
     except LookupError:
         fail(f"no parked {channel} update {update_id!r} (see: supportdesk parked list)")
     except ValueError as exc:

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.channels.telegram_replay import BOT_KEY
+from bot.channels import slack_replay
+from bot.channels.replay import BOT_KEY
 from desk import inbound, orgs, users
 from desk.context import DeskContext
 from store.db import transaction
@@ -141,10 +142,67 @@ def test_drop_settles_without_processing(run: Run, desk: DeskContext, partner: i
 
 
 @pytest.mark.parametrize("args", [("replay", "999"), ("drop", "999"),
-                                  ("replay", "601", "--channel", "slack")])
+                                  ("replay", "601", "--channel", "slack"),
+                                  ("replay", "601", "--channel", "whatsapp")])
 def test_unknown_update_or_channel_is_one_clear_line(run: Run, desk: DeskContext,
                                                      args: tuple[str, ...]) -> None:
     result = run("parked", *args)
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("supportdesk:"), result.stderr
+
+
+# -- Slack ----------------------------------------------------------------------------------
+SLACK_PARTNER = "U0PARTNER"
+
+
+@pytest.fixture
+def slack_partner(desk: DeskContext) -> int:
+    with transaction(desk.sessions) as session:
+        org = orgs.create_org(session, name="Beta", plan_name="growth", currency="USD",
+                              billing_model="partner-paid", now=desk.clock.now(),
+                              tz=desk.billing_tz)
+        return users.add_user(session, channel="slack", external_id=SLACK_PARTNER,
+                              role="partner", org=org, name="Bea", language="en",
+                              now=desk.clock.now()).id
+
+
+def park_slack(desk: DeskContext, key: str, payload: dict[str, Any]) -> None:
+    with transaction(desk.sessions) as session:
+        inbound.park(session, "slack", key, payload, desk.clock.now())
+
+
+def test_slack_event_replay_answers_in_its_dm(run: Run, desk: DeskContext,
+                                             slack_partner: int) -> None:
+    event = {"type": "message", "channel_type": "im", "user": SLACK_PARTNER, "channel": "D0DM",
+             "text": "Webhook deliveries fail since 9:00", "ts": "1.000001"}
+    park_slack(desk, "Ev0PARKED", slack_replay.parking_payload(
+        "event", {"event_id": "Ev0PARKED", "event": event}, "U0BOT"))
+    listed = run("parked", "list").stdout
+    assert "Ev0PARKED" in listed and "Webhook deliveries fail" in listed and "D0DM" in listed
+    result = run("parked", "replay", "Ev0PARKED", "--channel", "slack")
+    assert result.exit_code == 0, result.stderr
+    with desk.sessions() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.opened_by_id == slack_partner
+        answers = session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == "D0DM"))
+        assert [(m.channel, m.key) for m in answers] == [("slack", "case.opened")]
+    with transaction(desk.sessions) as session:  # Slack's own retry is now a duplicate
+        assert not inbound.first_delivery(session, "slack", "Ev0PARKED", desk.clock.now())
+
+
+def test_slack_command_replay_answers_the_sender_directly(run: Run, desk: DeskContext,
+                                                         slack_partner: int) -> None:
+    body = {"command": "/support", "text": "cases", "user_id": SLACK_PARTNER,
+            "channel_id": "C0GENERAL", "trigger_id": "trig-9"}
+    park_slack(desk, "cmd:trig-9", slack_replay.parking_payload("command", body, "U0BOT"))
+    assert "/support cases" in run("parked", "list").stdout
+    result = run("parked", "replay", "cmd:trig-9", "--channel", "slack")
+    assert result.exit_code == 0, result.stderr
+    with desk.sessions() as session:
+        answers = session.scalars(select(OutboxMessage)).all()
+        assert [(m.channel, m.chat_id) for m in answers] == [("slack", SLACK_PARTNER)]
+    with desk.sessions() as session:
+        assert inbound.parked(session) == []  # settled
+        assert [r.update_id for r in inbound.parked(session, include_settled=True)] == [
+            "cmd:trig-9"]

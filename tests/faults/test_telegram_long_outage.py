@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels import telegram
+from bot.channels.replay import BOT_KEY
 from bot.channels.telegram import MAX_FAILURES, TelegramChannel
-from bot.channels.telegram_replay import BOT_KEY, to_replayable
+from bot.channels.telegram_replay import translator
 from bot.settings import load_settings
 from desk.clock import SystemClock
 from desk.context import DeskContext
@@ -103,8 +104,9 @@ def test_an_update_failing_every_time_is_parked_before_it_is_acknowledged(
     assert parked[0].payload["message"]["text"] == "this one always fails"
     assert parked[0].processed_at is None
     # What `supportdesk parked replay` reads back is the same update, with the bot's identity.
-    replayable = to_replayable(parked[0].payload, token_bot_id=None)
-    assert replayable is not None
+    target = translator(token_bot_id=None)(parked[0].payload)
+    assert target is not None and target.chat_id == "5002"
+    replayable = target.incoming
     assert (replayable.update_id, replayable.user_id, replayable.text) == (
         str(uid), "5002", "this one always fails")
     assert parked[0].payload[BOT_KEY]["bot_id"] > 0

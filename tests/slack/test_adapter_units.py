@@ -26,9 +26,9 @@ from bot.channels.slack_blocks import (
 )
 from bot.channels.slack_sender import SlackSender, classify_error
 from bot.settings import Settings, SettingsError
-from desk import outbox
+from desk import inbound, outbox
 from desk.context import DeskContext
-from handlers.types import INTERNAL, Button, Outcome, Reply
+from handlers.types import INTERNAL, UNAVAILABLE, Button, Outcome, Reply
 from store.db import transaction
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.harness import SIGNING_SECRET, sign
@@ -242,6 +242,8 @@ def test_event_is_acked_only_after_the_desk_processed_it(desk: DeskContext) -> N
 
     def handle(incoming: Any) -> Outcome:
         seen.append(incoming.update_id)
+        if incoming.update_id == "EvDOWN":
+            return Outcome("en", (Reply("error.unavailable"),), failure=UNAVAILABLE)
         if incoming.update_id == "EvBROKEN":
             return Outcome("en", (Reply("error.internal"),), failure=INTERNAL)
         return Outcome("en")
@@ -252,10 +254,55 @@ def test_event_is_acked_only_after_the_desk_processed_it(desk: DeskContext) -> N
                                       handle=handle)
         ok = channel.app.dispatch(signed_request(dm_event_body("EvFINE"), "application/json"))
         assert ok.status == 200 and seen == ["EvFINE"]  # processed before the answer
+        down = channel.app.dispatch(signed_request(dm_event_body("EvDOWN"), "application/json"))
+        assert down.status == 500  # not acknowledged: Slack delivers it again
+        assert parked(desk) == []
+        # A failure of its own: parked for a replay, then acknowledged (Slack would give up).
         broken = channel.app.dispatch(signed_request(dm_event_body("EvBROKEN"),
                                                      "application/json"))
-        assert broken.status == 500  # not acknowledged: Slack delivers it again
+        assert broken.status == 200
+        assert [(p.update_id, p.payload["kind"], p.payload["body"]["event"]["text"])
+                for p in parked(desk)] == [("EvBROKEN", "event", "hi")]
+        fake.wait_for(lambda: fake.calls("chat.postMessage"), what="the apology")
+        assert "went wrong" in fake.calls("chat.postMessage")[0].params["text"]
         channel.executor.shutdown(wait=True)
+
+
+def parked(desk: DeskContext) -> list[Any]:
+    with transaction(desk.sessions) as session:
+        return inbound.parked(session)
+
+
+def test_a_failing_slash_command_or_button_is_parked(desk: DeskContext) -> None:
+    def broken(incoming: Any) -> Outcome:
+        return Outcome("en", (Reply("error.internal"),), failure=INTERNAL)
+
+    with FakeSlackApi() as fake:
+        channel = slack_channel.build(settings(slack_api_url=fake.api_url,
+                                               slack_signing_secret=SIGNING_SECRET), desk,
+                                      handle=broken)
+        body = urlencode({"command": "/support", "text": "status 7", "user_id": "U1",
+                          "channel_id": "C1", "team_id": "T0TEST", "trigger_id": "trig-1",
+                          "response_url": fake.response_url("cmd")})
+        assert channel.app.dispatch(signed_request(
+            body, "application/x-www-form-urlencoded")).status == 200
+        press = {"type": "block_actions", "team": {"id": "T0TEST"}, "user": {"id": "U2"},
+                 "channel": {"id": "C_AGENTS"}, "trigger_id": "trig-2",
+                 "container": {"channel_id": "C_AGENTS", "message_ts": "5.5"},
+                 "response_url": fake.response_url("act"),
+                 "actions": [{"action_id": "sd:take", "value": "take:7",
+                              "action_ts": "9.9", "type": "button"}]}
+        assert channel.app.dispatch(signed_request(
+            urlencode({"payload": json.dumps(press)}),
+            "application/x-www-form-urlencoded")).status == 200
+        fake.wait_for(lambda: len(fake.calls("respond")) >= 2, what="both apologies")
+        channel.executor.shutdown(wait=True)
+    rows = {p.update_id: p.payload for p in parked(desk)}
+    assert set(rows) == {"cmd:trig-1", "act:U2:9.9"}
+    assert rows["cmd:trig-1"]["kind"] == "command" and rows["cmd:trig-1"]["body"]["text"] == \
+        "status 7"
+    assert rows["act:U2:9.9"]["kind"] == "action"
+    assert rows["act:U2:9.9"]["action"]["value"] == "take:7"
 
 
 def test_slash_command_is_acked_before_the_work_is_done(desk: DeskContext) -> None:
