@@ -28,15 +28,20 @@ def _no_channel_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture
-def partner(desk: DeskContext) -> int:
+def add_partner(desk: DeskContext, org_name: str, channel: str, external_id: str) -> int:
+    """An organization of its own with one English-speaking partner on `channel`."""
     with transaction(desk.sessions) as session:
-        org = orgs.create_org(session, name="Acme", plan_name="growth", currency="EUR",
+        org = orgs.create_org(session, name=org_name, plan_name="growth", currency="EUR",
                               billing_model="partner-paid", now=desk.clock.now(),
                               tz=desk.billing_tz)
-        return users.add_user(session, channel="telegram", external_id=str(PARTNER),
+        return users.add_user(session, channel=channel, external_id=external_id,
                               role="partner", org=org, name="Ana", language="en",
                               now=desk.clock.now()).id
+
+
+@pytest.fixture
+def partner(desk: DeskContext) -> int:
+    return add_partner(desk, "Acme", "telegram", str(PARTNER))
 
 
 def park(desk: DeskContext, update_id: int, update: dict[str, Any]) -> None:
@@ -158,13 +163,7 @@ SLACK_PARTNER = "U0PARTNER"
 
 @pytest.fixture
 def slack_partner(desk: DeskContext) -> int:
-    with transaction(desk.sessions) as session:
-        org = orgs.create_org(session, name="Beta", plan_name="growth", currency="USD",
-                              billing_model="partner-paid", now=desk.clock.now(),
-                              tz=desk.billing_tz)
-        return users.add_user(session, channel="slack", external_id=SLACK_PARTNER,
-                              role="partner", org=org, name="Bea", language="en",
-                              now=desk.clock.now()).id
+    return add_partner(desk, "Beta", "slack", SLACK_PARTNER)
 
 
 def park_slack(desk: DeskContext, key: str, payload: dict[str, Any]) -> None:

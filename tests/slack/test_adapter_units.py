@@ -231,6 +231,19 @@ def signed_request(body: str, content_type: str) -> BoltRequest:
         "x-slack-signature": [sign(body, ts)]})
 
 
+def http_channel(desk: DeskContext, fake: FakeSlackApi, handle: Any) -> Any:
+    """The Slack channel in HTTP mode against the fake Web API, with a stand-in desk."""
+    return slack_channel.build(settings(slack_api_url=fake.api_url,
+                                        slack_signing_secret=SIGNING_SECRET), desk, handle=handle)
+
+
+def slash_command(fake: FakeSlackApi, text: str, channel_id: str, trigger: str) -> BoltRequest:
+    body = urlencode({"command": "/support", "text": text, "user_id": "U1",
+                      "channel_id": channel_id, "team_id": "T0TEST", "trigger_id": trigger,
+                      "response_url": fake.response_url(trigger)})
+    return signed_request(body, "application/x-www-form-urlencoded")
+
+
 def dm_event_body(event_id: str) -> str:
     return json.dumps({"type": "event_callback", "event_id": event_id, "team_id": "T0TEST",
                        "event": {"type": "message", "channel_type": "im", "user": "U1",
@@ -249,9 +262,7 @@ def test_event_is_acked_only_after_the_desk_processed_it(desk: DeskContext) -> N
         return Outcome("en")
 
     with FakeSlackApi() as fake:
-        channel = slack_channel.build(settings(slack_api_url=fake.api_url,
-                                               slack_signing_secret=SIGNING_SECRET), desk,
-                                      handle=handle)
+        channel = http_channel(desk, fake, handle)
         ok = channel.app.dispatch(signed_request(dm_event_body("EvFINE"), "application/json"))
         assert ok.status == 200 and seen == ["EvFINE"]  # processed before the answer
         down = channel.app.dispatch(signed_request(dm_event_body("EvDOWN"), "application/json"))
@@ -278,14 +289,8 @@ def test_a_failing_slash_command_or_button_is_parked(desk: DeskContext) -> None:
         return Outcome("en", (Reply("error.internal"),), failure=INTERNAL)
 
     with FakeSlackApi() as fake:
-        channel = slack_channel.build(settings(slack_api_url=fake.api_url,
-                                               slack_signing_secret=SIGNING_SECRET), desk,
-                                      handle=broken)
-        body = urlencode({"command": "/support", "text": "status 7", "user_id": "U1",
-                          "channel_id": "C1", "team_id": "T0TEST", "trigger_id": "trig-1",
-                          "response_url": fake.response_url("cmd")})
-        assert channel.app.dispatch(signed_request(
-            body, "application/x-www-form-urlencoded")).status == 200
+        channel = http_channel(desk, fake, broken)
+        assert channel.app.dispatch(slash_command(fake, "status 7", "C1", "trig-1")).status == 200
         press = {"type": "block_actions", "team": {"id": "T0TEST"}, "user": {"id": "U2"},
                  "channel": {"id": "C_AGENTS"}, "trigger_id": "trig-2",
                  "container": {"channel_id": "C_AGENTS", "message_ts": "5.5"},
@@ -315,14 +320,8 @@ def test_slash_command_is_acked_before_the_work_is_done(desk: DeskContext) -> No
         return Outcome("en", (Reply("case.added", {"number": 1}),))
 
     with FakeSlackApi() as fake:
-        channel = slack_channel.build(settings(slack_api_url=fake.api_url,
-                                               slack_signing_secret=SIGNING_SECRET), desk,
-                                      handle=slow_handle)
-        body = urlencode({"command": "/support", "text": "status 1", "user_id": "U1",
-                          "channel_id": "D1", "team_id": "T0TEST", "trigger_id": "t",
-                          "response_url": fake.response_url("slow")})
-        response = channel.app.dispatch(signed_request(body,
-                                                       "application/x-www-form-urlencoded"))
+        channel = http_channel(desk, fake, slow_handle)
+        response = channel.app.dispatch(slash_command(fake, "status 1", "D1", "t"))
         assert response.status == 200 and not handled.is_set()  # acked while still working
         release.set()
         fake.wait_for(lambda: fake.calls("respond"), what="the answer after the ack")
