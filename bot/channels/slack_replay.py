@@ -8,12 +8,15 @@ from bot.channels import slack_translate as translate
 from bot.channels.replay import BOT_KEY, Target, Translate
 
 KINDS = ("event", "command", "action")
+_NOT_KEPT = frozenset({"token"})  # Slack's (deprecated) verification token: a secret
 
 
 def parking_payload(kind: str, body: dict[str, Any], bot_user_id: str | None,
                     action: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The request body as Slack sent it, what kind it was, and the bot's user id."""
-    payload: dict[str, Any] = {"kind": kind, "body": body, BOT_KEY: {"bot_user_id": bot_user_id}}
+    """The request body as Slack sent it (less its verification token), what kind it was, and
+    the bot's user id."""
+    kept = {k: v for k, v in body.items() if k not in _NOT_KEPT}
+    payload: dict[str, Any] = {"kind": kind, "body": kept, BOT_KEY: {"bot_user_id": bot_user_id}}
     if action is not None:
         payload["action"] = action
     return payload

@@ -246,6 +246,7 @@ def slash_command(fake: FakeSlackApi, text: str, channel_id: str, trigger: str) 
 
 def dm_event_body(event_id: str) -> str:
     return json.dumps({"type": "event_callback", "event_id": event_id, "team_id": "T0TEST",
+                       "token": "verification-token",
                        "event": {"type": "message", "channel_type": "im", "user": "U1",
                                  "channel": "D1", "text": "hi", "ts": "1.1"}})
 
@@ -274,6 +275,7 @@ def test_event_is_acked_only_after_the_desk_processed_it(desk: DeskContext) -> N
         assert broken.status == 200
         assert [(p.update_id, p.payload["kind"], p.payload["body"]["event"]["text"])
                 for p in parked(desk)] == [("EvBROKEN", "event", "hi")]
+        assert "token" not in parked(desk)[0].payload["body"]  # no secret kept
         fake.wait_for(lambda: fake.calls("chat.postMessage"), what="the apology")
         assert "went wrong" in fake.calls("chat.postMessage")[0].params["text"]
         channel.executor.shutdown(wait=True)
