@@ -8,18 +8,9 @@ the same invoice lines. Target: at most 2x.
 from __future__ import annotations
 
 import time
-import uuid
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from bench import month_close as h5
 from bench.common import Figure, Options, PartResult, median
-from escalation.month_close import close_month
-from store.db import make_engine, make_session_factory
-from store.migrate import upgrade
 
 NAME = "month_close"
 TARGET_RATIO = 2.0
@@ -30,37 +21,11 @@ def run(opts: Options) -> PartResult:
         return PartResult(NAME, "skipped", note="needs PostgreSQL: pass --database-url or set "
                           "TEST_DATABASE_URL (postgresql+psycopg://...)")
     orgs, escalations = (1_000, 50_000) if opts.quick else (10_000, 500_000)
-    base = make_url(opts.database_url)
-    name = f"sd_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name)
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    engine = make_engine(url.render_as_string(hide_password=False))
-    try:
-        upgrade(engine)
+    with h5.throwaway_database(opts.database_url) as (engine, conninfo):
         started = time.perf_counter()
         h5.load(conninfo, orgs, escalations, seed=7)
         loaded = time.perf_counter() - started
-        factory = make_session_factory(engine)
-        tz = ZoneInfo("UTC")
-        now = datetime(h5.YEAR + 1, 1, 1, 0, 5, tzinfo=UTC)
-        bare: list[float] = []
-        full: list[float] = []
-        for month in h5.CLOSED_MONTHS:
-            bare.append(h5.baseline(conninfo, month))
-            started = time.perf_counter()
-            report = close_month(factory, month, now, tz)
-            full.append(time.perf_counter() - started)
-            if report.closed != orgs or report.lines != 3 * orgs:
-                raise RuntimeError(f"{month}: closed {report.closed} of {orgs} organizations, "
-                                   f"{report.lines} lines")
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        bare, full = h5.timed_closes(engine, conninfo, orgs)
     value, reference = median(full), median(bare)
     ratio = value / reference
     figure = Figure(
