@@ -26,6 +26,7 @@ from desk import orgs, users
 from store.db import make_session_factory, transaction
 from store.models import CaseMessage, InboundUpdate, OutboxMessage
 from tests.fakes import waiting
+from tests.fakes.telegram_api import FakeTelegramAPI, message_update, user
 
 REPO = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
@@ -112,6 +113,18 @@ class DeskProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def push_messages(fake: FakeTelegramAPI, partners: list[int], start: int, count: int,
+                  text: str) -> dict[int, str]:
+    """`count` partner messages ('<text> <n>'), round-robin over the partners' private chats;
+    returns update id -> text."""
+    pushed = {}
+    for i in range(start, start + count):
+        uid = partners[i % len(partners)]
+        body = f"{text} {i}"
+        pushed[fake.push_update(message_update(user(uid), uid, body))] = body
+    return pushed
 
 
 def seed(engine: Engine, channel: str, partners: list[str], agents: list[str] = ()) -> None:

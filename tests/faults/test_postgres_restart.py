@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from store.db import make_engine
 from store.migrate import upgrade
 from store.models import AuditEntry, Case, CaseMessage, InboundUpdate, OutboxMessage
-from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, message_update, user
+from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
 from tests.faults.harness import (
     DeskProcess,
     partner_texts,
+    push_messages,
     seed,
     stored_updates,
     telegram_env,
@@ -54,12 +55,8 @@ def database_on(server: PrivateCluster) -> str:
 
 
 def push(fake: FakeTelegramAPI, start: int, count: int) -> dict[int, str]:
-    pushed = {}
-    for i in range(start, start + count):
-        uid = PARTNERS[i % len(PARTNERS)]
-        text_ = f"Restart message {i}: the number shows as offline in the manager"
-        pushed[fake.push_update(message_update(user(uid), uid, text_))] = text_
-    return pushed
+    return push_messages(fake, PARTNERS, start, count,
+                         "Restart: the number shows as offline in the manager, message")
 
 
 def all_stored(engine: Engine, pushed: dict[int, str]) -> bool:

@@ -11,6 +11,7 @@ from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, message_update, use
 from tests.faults.harness import (
     DeskProcess,
     partner_texts,
+    push_messages,
     seed,
     stored_updates,
     telegram_env,
@@ -23,13 +24,8 @@ PARTNERS = [1001, 1002, 1003, 1004, 1005]
 
 
 def push(fake: FakeTelegramAPI, start: int, count: int) -> dict[int, str]:
-    """`count` partner messages, spread over the partners' private chats; update id -> text."""
-    pushed = {}
-    for i in range(start, start + count):
-        uid = PARTNERS[i % len(PARTNERS)]
-        text = f"Message {i}: our template sends fail with error 131026 since this morning"
-        pushed[fake.push_update(message_update(user(uid), uid, text))] = text
-    return pushed
+    return push_messages(fake, PARTNERS, start, count,
+                         "Our template sends fail with error 131026, message")
 
 
 def test_sigkill_mid_traffic_loses_nothing_and_processes_nothing_twice(
