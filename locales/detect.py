@@ -1,24 +1,36 @@
-"""Language detection: langdetect restricted to our five languages, deterministic, warmed once."""
+"""Which language a message is in, and which language to answer it in.
+
+Three detectors vote: the project's own character n-gram model trained on partner chat
+(locales.identify), lingua in low-accuracy mode (knows Italian, French and other look-alikes,
+so an unsupported language is recognised as such), and langdetect restricted to the five
+languages, consulted only when the first two disagree. See locales/README.md for the figures.
+"""
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
-from locales.languages import DEFAULT_LANGUAGE, normalize
-from locales.pt_es import tie_break
+from locales import identify
+from locales.languages import DEFAULT_LANGUAGE, LANGUAGES, normalize
 
-log = logging.getLogger(__name__)
-
-PROFILE_NAMES: tuple[str, ...] = ("en", "pt", "de", "es", "ru")
-MIN_WORDS = 3
-MIN_LETTERS = 12
-MIN_PROBABILITY = 0.80
+OTHER = identify.OTHER
+MIN_REPLY_WORDS = 4  # "long enough to tell": shorter messages keep the known language
+CLEAR = 0.6  # the combined probability above which a language is "clearly" the message's
+LINGUA_WEIGHT = 0.3
+LANGDETECT_WEIGHT = 0.2
+LANGDETECT_PROFILES: tuple[str, ...] = ("en", "pt", "de", "es", "ru")
+# lingua's languages: ours, and the look-alikes a partner may write in that we do not support.
+LINGUA_LANGUAGES = {"ENGLISH": "en", "PORTUGUESE": "pt-BR", "GERMAN": "de", "SPANISH": "es",
+                    "RUSSIAN": "ru", "ITALIAN": OTHER, "FRENCH": OTHER, "DUTCH": OTHER,
+                    "POLISH": OTHER, "UKRAINIAN": OTHER, "TURKISH": OTHER, "CATALAN": OTHER,
+                    "ROMANIAN": OTHER}
 
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MAIL_RE = re.compile(r"\S+@\S+\.\S+")  # the rule; _drop_mail applies it in linear time
@@ -26,42 +38,63 @@ _TOKEN_RE = re.compile(r"\S+")
 # [^<>]: a mention never contains '<' (Slack escapes it), and stopping there keeps the scan
 # linear on text with many unclosed '<@' (with [^>]* each one scanned to the end of the text).
 _MENTION_RE = re.compile(r"<[@#!][^<>]*>|(?<!\w)[@#/][\w.-]+")
+MAX_DETECT_CHARS = 2000  # the language of a long message is plain from its beginning
+
+
+@dataclass(frozen=True)
+class Identification:
+    """The language of a message (one of LANGUAGES, or "other"), how sure, and its length."""
+
+    language: str
+    confidence: float
+    words: int
+
+    @property
+    def clear(self) -> bool:
+        """Long enough to tell and clearly one language."""
+        return self.words >= MIN_REPLY_WORDS and self.confidence >= CLEAR
+
 
 _lock = threading.Lock()
-_factory: DetectorFactory | None = None
+_detectors: dict[str, Any] = {}
 
 
-def _build_factory() -> DetectorFactory:
-    """A DetectorFactory holding only our five profiles, seeded for determinism."""
+def _langdetect() -> DetectorFactory:
     factory = DetectorFactory()
-    profiles = [
-        (Path(PROFILES_DIRECTORY) / name).read_text(encoding="utf-8") for name in PROFILE_NAMES
-    ]
+    profiles = [(Path(PROFILES_DIRECTORY) / name).read_text(encoding="utf-8")
+                for name in LANGDETECT_PROFILES]
     factory.load_json_profile(profiles)
     factory.set_seed(0)
+    detector = factory.create()  # initialises langdetect's module-level lazy state
+    detector.append("warm up the language detector once")
+    detector.get_probabilities()
     return factory
 
 
-def _get_factory() -> DetectorFactory:
-    """The shared factory, built once under the lock, including langdetect's lazy internals."""
-    global _factory
-    factory = _factory
-    if factory is not None:
-        return factory
-    with _lock:
-        if _factory is None:
-            built = _build_factory()
-            # The first detection initialises langdetect's module-level lazy state.
-            detector = built.create()
-            detector.append("warm up the language detector once")
-            detector.get_probabilities()
-            _factory = built
-        return _factory
+def _lingua() -> Any:
+    from lingua import Language, LanguageDetectorBuilder
+
+    languages = [getattr(Language, name) for name in LINGUA_LANGUAGES]
+    return (LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode()
+            .with_preloaded_language_models().build())
+
+
+def _detector(name: str) -> Any:
+    found = _detectors.get(name)
+    if found is None:
+        with _lock:
+            found = _detectors.get(name)
+            if found is None:
+                found = _langdetect() if name == "langdetect" else _lingua()
+                _detectors[name] = found
+    return found
 
 
 def warm_up_detector() -> None:
-    """Load the five profiles and run one detection, so later calls are thread-safe."""
-    _get_factory()
+    """Load every detector once, so later calls are fast and thread-safe."""
+    identify.model()
+    _detector("lingua")
+    _detector("langdetect")
 
 
 def _is_mail(token: str) -> bool:
@@ -71,77 +104,96 @@ def _is_mail(token: str) -> bool:
 
 
 def _drop_mail(text: str) -> str:
-    """_MAIL_RE.sub(" ", text) without its quadratic backtracking on long unbroken runs.
-
-    A match of _MAIL_RE always spans a whole token, so testing token by token is the same rule.
-    """
+    """_MAIL_RE.sub(" ", text) without its quadratic backtracking on long unbroken runs."""
     return _TOKEN_RE.sub(lambda m: " " if _is_mail(m.group()) else m.group(), text)
 
 
 def judgeable_text(text: str | None) -> str | None:
-    """The text stripped of links, addresses and mentions, or None if too short to judge."""
-    cleaned = _MENTION_RE.sub(" ", _drop_mail(_URL_RE.sub(" ", text or "")))
-    words = [w for w in cleaned.split() if any(ch.isalpha() for ch in w)]
-    letters = sum(1 for ch in cleaned if ch.isalpha())
-    if len(words) < MIN_WORDS or letters < MIN_LETTERS:
+    """The text without links, addresses and mentions, or None when no word with letters is
+    left (nothing to tell a language from)."""
+    cleaned = _MENTION_RE.sub(" ", _drop_mail(_URL_RE.sub(" ", (text or "")[:MAX_DETECT_CHARS])))
+    if not any(any(ch.isalpha() for ch in word) for word in cleaned.split()):
         return None
     return cleaned
 
 
-def probabilities(text: str | None) -> list[tuple[str, float]]:
-    """Languages (normalized codes) with their probabilities, best first; [] if undecidable."""
-    cleaned = judgeable_text(text)
-    if cleaned is None:
-        return []
-    detector = _get_factory().create()
-    detector.append(cleaned)
+def _lingua_vote(text: str) -> dict[str, float]:
+    votes: dict[str, float] = {}
+    for value in _detector("lingua").compute_language_confidence_values(text):
+        label = LINGUA_LANGUAGES[value.language.name]
+        votes[label] = votes.get(label, 0.0) + value.value
+    return votes
+
+
+def _langdetect_vote(text: str) -> dict[str, float]:
+    detector = _detector("langdetect").create()
+    detector.append(text)
     try:
         found = detector.get_probabilities()
     except LangDetectException:
-        return []
-    result: list[tuple[str, float]] = []
-    for item in found:
-        code = normalize(item.lang)
-        if code is not None:
-            result.append((code, float(item.prob)))
-    return result
+        return {}
+    return {code: float(item.prob) for item in found if (code := normalize(item.lang))}
 
 
-def _mostly_cyrillic(text: str) -> bool:
-    """True when most letters of text are Cyrillic (Russian is our only Cyrillic language)."""
-    letters = [ch for ch in text if ch.isalpha()]
-    cyrillic = sum(1 for ch in letters if "\u0400" <= ch <= "\u04ff")
-    return bool(letters) and cyrillic * 2 > len(letters)
+def identify_language(text: str | None) -> Identification | None:
+    """The language of `text`, or None when it has no words to tell from."""
+    cleaned = judgeable_text(text)
+    if cleaned is None:
+        return None
+    own = identify.distribution(cleaned)
+    if not own:
+        return None
+    lingua = _lingua_vote(cleaned)
+    combined = {k: (1 - LINGUA_WEIGHT) * p + LINGUA_WEIGHT * lingua.get(k, 0.0)
+                for k, p in own.items()}
+    if lingua and max(own, key=own.__getitem__) != max(lingua, key=lingua.__getitem__):
+        for code, p in _langdetect_vote(cleaned).items():
+            combined[code] += LANGDETECT_WEIGHT * p
+    total = sum(combined.values())
+    best = max(combined, key=combined.__getitem__)
+    words = sum(1 for word in cleaned.split() if any(ch.isalpha() for ch in word))
+    return Identification(best, combined[best] / total, words)
 
 
 def confident_language(text: str | None) -> str | None:
-    """The language of text when it is long enough to judge and the detection is clear, else None.
-
-    Portuguese and Spanish, which langdetect confuses on short texts, are settled by their
-    distinct spelling and function words.
-    """
-    found = probabilities(text or "")
-    if not found:
+    """The supported language `text` is clearly in, when it is long enough to tell; else None."""
+    found = identify_language(text)
+    if found is None or not found.clear or found.language == OTHER:
         return None
-    lang, prob = found[0]
-    if lang in ("pt-BR", "es"):
-        decided = tie_break(text or "")
-        if decided is not None:
-            return decided
-    return lang if prob >= MIN_PROBABILITY else None
+    return found.language
+
+
+@dataclass(frozen=True)
+class ReplyLanguage:
+    """The language to answer in, and the language to remember for the user (None: keep)."""
+
+    language: str
+    remember: str | None = None
+
+
+def reply_language(text: str | None, *, chosen: str | None = None, known: str | None = None,
+                   hint: str | None = None, default: str = DEFAULT_LANGUAGE) -> ReplyLanguage:
+    """DOMAIN.md's rule: a language the user chose wins; a message long enough to tell and
+    clearly in a supported language sets (and updates) the reply language; one clearly in an
+    unsupported language is answered in English; a shorter one keeps the known language, else
+    the chat client's language (hint), else the detector's best guess, else `default`."""
+    chosen, known, hint = normalize(chosen), normalize(known), normalize(hint)
+    if chosen is not None:
+        return ReplyLanguage(chosen)
+    found = identify_language(text)
+    if found is not None and found.clear:
+        if found.language == OTHER:
+            return ReplyLanguage(DEFAULT_LANGUAGE)
+        return ReplyLanguage(found.language, remember=found.language)
+    if known is not None:
+        return ReplyLanguage(known)
+    if hint is not None:
+        return ReplyLanguage(hint)
+    if found is not None and found.language in LANGUAGES:
+        return ReplyLanguage(found.language)
+    return ReplyLanguage(normalize(default) or DEFAULT_LANGUAGE)
 
 
 def detect_language(text: str | None, known: str | None = None, hint: str | None = None) -> str:
-    """The language of text; if it is too short or unclear, the known language, hint, or English.
-
-    Too short to judge means under 3 words or 12 letters (digits, emoji and links do not
-    count); unclear means a probability under MIN_PROBABILITY. With neither a known language
-    nor a hint, Cyrillic text is Russian (our only Cyrillic language) and anything else English.
-    """
-    confident = confident_language(text)
-    if confident is not None:
-        return confident
-    fallback = normalize(known) or normalize(hint)
-    if fallback is not None:
-        return fallback
-    return "ru" if _mostly_cyrillic(text or "") else DEFAULT_LANGUAGE
+    """The language to answer `text` in for a user who never chose one (see reply_language)."""
+    return reply_language(text, known=known, hint=hint).language

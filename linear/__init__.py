@@ -1,0 +1,122 @@
+"""Multinomial linear models over hashed features: pure-Python inference, package-data storage.
+
+Shared by the severity and language cores. Training (`fit`) uses scikit-learn and is for
+development only; inference reads a float32 table and needs nothing beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def slot(name: str, dimension: int) -> int:
+    """The weight-table slot of a feature name (stable across processes and platforms);
+    `dimension` is a power of two."""
+    return zlib.crc32(name.encode("utf-8")) & (dimension - 1)
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """Weights stored slot-major (slot * classes + class), one intercept per class."""
+
+    labels: tuple[str, ...]
+    dimension: int
+    weights: array
+    intercepts: tuple[float, ...]
+    meta: dict = field(default_factory=dict)
+
+    def scores(self, features: Iterable[tuple[int, float]]) -> list[float]:
+        k = len(self.labels)
+        totals = list(self.intercepts)
+        w = self.weights
+        for index, value in features:
+            base = index * k
+            for c in range(k):
+                totals[c] += value * w[base + c]
+        return totals
+
+    def probabilities(self, features: Iterable[tuple[int, float]]) -> list[float]:
+        return softmax(self.scores(features))
+
+    def row(self, index: int) -> tuple[float, ...]:
+        k = len(self.labels)
+        return tuple(self.weights[index * k:(index + 1) * k])
+
+
+def softmax(scores: Sequence[float]) -> list[float]:
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def write(directory: Path, model: LinearModel) -> None:
+    """Store a model as weights.bin (zlib-compressed little-endian float32) and model.json."""
+    if len(model.weights) != model.dimension * len(model.labels):
+        raise ValueError("the weight table does not match the dimension and labels")
+    directory.mkdir(parents=True, exist_ok=True)
+    table = array("f", model.weights)
+    if _big_endian():
+        table.byteswap()
+    (directory / "weights.bin").write_bytes(zlib.compress(table.tobytes(), 9))
+    document = {"labels": list(model.labels), "dimension": model.dimension,
+                "intercepts": list(model.intercepts), **model.meta}
+    (directory / "model.json").write_text(
+        json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def read(directory: Path) -> LinearModel:
+    document = json.loads((directory / "model.json").read_text(encoding="utf-8"))
+    table = array("f")
+    table.frombytes(zlib.decompress((directory / "weights.bin").read_bytes()))
+    if _big_endian():
+        table.byteswap()
+    labels = tuple(document.pop("labels"))
+    dimension = int(document.pop("dimension"))
+    intercepts = tuple(float(b) for b in document.pop("intercepts"))
+    if len(table) != dimension * len(labels):
+        raise ValueError(f"{directory}: weights.bin does not match model.json")
+    return LinearModel(labels, dimension, table, intercepts, document)
+
+
+def _big_endian() -> bool:
+    return array("f", [1.0]).tobytes() != b"\x00\x00\x80?"
+
+
+def fit(rows: Sequence[dict[int, float]], targets: Sequence[str], labels: Sequence[str],
+        dimension: int, regularization: float, meta: dict | None = None) -> LinearModel:
+    """Fit a multinomial logistic regression (scikit-learn, development only). Deterministic."""
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    data: list[float] = []
+    columns: list[int] = []
+    pointers = [0]
+    for row in rows:
+        columns.extend(row)
+        data.extend(row.values())
+        pointers.append(len(columns))
+    x = csr_matrix((data, columns, pointers), shape=(len(rows), dimension))
+    classifier = LogisticRegression(C=regularization, max_iter=5000, tol=1e-6)
+    classifier.fit(x, list(targets))
+    order = [list(classifier.classes_).index(label) for label in labels]
+    coef = classifier.coef_ if len(labels) > 2 else None
+    if coef is None:
+        raise ValueError("at least three labels are needed")
+    weights = coef[order].T.astype("float32").ravel().tolist()
+    intercepts = tuple(float(classifier.intercept_[i]) for i in order)
+    return LinearModel(tuple(labels), dimension, array("f", weights), intercepts, meta or {})
+
+
+def sparse(features: Iterable[tuple[int, float]]) -> dict[int, float]:
+    """Features summed per slot (hash collisions add up, as they do at inference)."""
+    row: dict[int, float] = {}
+    for index, value in features:
+        row[index] = row.get(index, 0.0) + value
+    return row

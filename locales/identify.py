@@ -1,0 +1,78 @@
+"""Which language a message is in: a character n-gram model trained on partner chat, checked by
+lingua and langdetect when it is unsure.
+
+Labels are the five supported languages and "other" (Italian, French, ...). The model is a
+linear.LinearModel shipped in identifier/, written by `python -m locales.train`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import linear
+
+MODEL_DIR = Path(__file__).with_name("identifier")
+DIMENSION = 1 << 17
+OTHER = "other"
+NGRAMS = (1, 2, 3, 4)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def features(text: str) -> list[tuple[int, float]]:
+    """Character 1-4-grams of each word (accents kept: ã, ñ, ß tell languages apart) and the
+    words themselves, each block scaled to unit length."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    grams: set[str] = set()
+    for word in words:
+        padded = f" {word} "
+        for n in NGRAMS:
+            grams.update(padded[k:k + n] for k in range(max(1, len(padded) - n + 1)))
+    result: list[tuple[int, float]] = []
+    for block, prefix in ((grams, "c:"), (set(words), "w:")):
+        if block:
+            value = len(block) ** -0.5
+            result.extend((linear.slot(prefix + item, DIMENSION), value) for item in block)
+    return result
+
+
+@dataclass(frozen=True)
+class Guess:
+    """A language (one of the five, or "other") and the probability the model gave it."""
+
+    language: str
+    probability: float
+
+
+_lock = threading.Lock()
+_model: linear.LinearModel | None = None
+
+
+def model() -> linear.LinearModel:
+    global _model
+    if _model is None:
+        with _lock:
+            if _model is None:
+                _model = linear.read(MODEL_DIR)
+    return _model
+
+
+def guess(text: str) -> Guess | None:
+    """The model's best language for `text`, or None when the text has no letters."""
+    found = features(text)
+    if not found:
+        return None
+    m = model()
+    probabilities = m.probabilities(found)
+    best = max(range(len(probabilities)), key=probabilities.__getitem__)
+    return Guess(m.labels[best], probabilities[best])
+
+
+def distribution(text: str) -> dict[str, float]:
+    found = features(text)
+    if not found:
+        return {}
+    m = model()
+    return dict(zip(m.labels, m.probabilities(found), strict=True))
