@@ -1,51 +1,47 @@
-"""Severity triage of partner messages: 1 critical, 2 major, 3 minor, with the deciding phrases.
+"""Severity triage of partner messages: 1 critical, 2 major, 3 minor, with confidence and reasons.
 
-Pure: imports nothing of the application. See DOMAIN.md for the three definitions.
+Pure: imports nothing of the application. A linear model over character and word n-grams and
+the rubric's concepts (see README.md), trained by `python -m severity.train` and shipped as
+package data. It reads every message with every language's lexicon, so a verdict never depends
+on which language a partner stored or the detector guessed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from severity.engine import evaluate
-from severity.rules import RuleSet
-from severity.rules_de import RULES as _DE
-from severity.rules_en import RULES as _EN
-from severity.rules_es import RULES as _ES
-from severity.rules_pt import RULES as _PT
-from severity.rules_ru import RULES as _RU
+from severity.explain import reasons_for
+from severity.model import shipped
 
 LANGUAGES: tuple[str, ...] = ("en", "pt-BR", "de", "es", "ru")
-RULE_SETS: dict[str, RuleSet] = {r.language: r for r in (_EN, _PT, _DE, _ES, _RU)}
 CRITICAL, MAJOR, MINOR = 1, 2, 3
 
 
 @dataclass(frozen=True)
 class Classification:
-    """A severity 1..3 (1 most urgent) and the phrases of the text that decided it."""
+    """A severity 1..3 (1 most urgent), the words that decided it, and how sure the model is."""
 
     severity: int
     reasons: tuple[str, ...]
+    confidence: float = 1.0
+    concepts: tuple[str, ...] = ()
+
+    @property
+    def needs_review(self) -> bool:
+        """True when an agent should check the severity first (a low-confidence verdict)."""
+        return self.confidence < shipped().review_below
 
 
-def rule_set(language: str | None) -> RuleSet | None:
-    """The rule table for a language code ('pt', 'pt_BR', 'PT-br' all mean pt-BR), or None."""
-    if not language:
-        return None
-    code = language.strip().replace("_", "-").lower()
-    primary = code.split("-")[0]
-    if primary == "pt":
-        return RULE_SETS["pt-BR"]
-    return RULE_SETS.get(primary)
-
-
-def classify(text: str, language: str | None) -> Classification:
-    """Classify `text`; an unknown language tries every rule table and keeps the most urgent."""
-    known = rule_set(language)
-    candidates = (known,) if known else tuple(RULE_SETS.values())
-    verdicts = [evaluate(text or "", rules) for rules in candidates]
-    best = min(verdicts, key=lambda verdict: verdict.severity)  # the first of equals
-    return Classification(best.severity, best.reasons)
+def classify(text: str) -> Classification:
+    """Classify a partner message; an empty or contentless text is minor (3)."""
+    model = shipped()
+    features = model.features(text or "")
+    if not any(ch.isalnum() for ch in text or ""):
+        return Classification(MINOR, (), 1.0)
+    probabilities = model.probabilities(features)
+    verdict = model.decide(probabilities)
+    reasons, concepts = reasons_for(text, model.contributions(features, verdict))
+    return Classification(verdict, reasons, round(probabilities[verdict - 1], 3), concepts)
 
 
 def raise_only(current: int, new: int) -> int:
@@ -56,4 +52,4 @@ def raise_only(current: int, new: int) -> int:
     return min(current, new)
 
 
-__all__ = ["LANGUAGES", "Classification", "classify", "raise_only", "rule_set"]
+__all__ = ["LANGUAGES", "Classification", "classify", "raise_only"]
