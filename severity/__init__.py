@@ -29,7 +29,12 @@ class Classification:
     @property
     def needs_review(self) -> bool:
         """True when an agent should check the severity first (a low-confidence verdict)."""
-        return self.confidence < shipped().review_below
+        return needs_review(self.confidence)
+
+
+def needs_review(confidence: float | None) -> bool:
+    """Whether an automatic verdict this confident should be checked by an agent first."""
+    return confidence is not None and confidence < shipped().review_below
 
 
 def classify(text: str) -> Classification:
@@ -52,4 +57,4 @@ def raise_only(current: int, new: int) -> int:
     return min(current, new)
 
 
-__all__ = ["LANGUAGES", "Classification", "classify", "raise_only"]
+__all__ = ["LANGUAGES", "Classification", "classify", "needs_review", "raise_only"]

@@ -144,7 +144,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         r"|dritte\w*|bestimmt fur",
         r"filtra\w*|expuest\w*|public\w*|visible\w*|equivocad\w*|de otr[oa]s?|otro cliente"
         r"|otra empresa|terceros|no es nuestro|no son nuestros|destinad\w*",
-        r"утечк\w*|утек\w*|утёк\w*|слил\w*|слив\w*|публичн\w*|видн\w*|чуж\w*|не тому|не те"
+        r"утечк\w*|утек\w*|утёк\w*|слил\w*|слив\w*|публичн\w*|видн\w*|чуж\w*|не тому|не тем"
+        r"|не те|не того|не той|не туда|не по адресу"
         r"|другого (клиента|партнера|партнёра|аккаунта)|другим (клиентам|партнерам)"
         r"|посторонн\w*|третьи\w*|не наш\w*|предназнач\w*",
     ),
@@ -218,6 +219,28 @@ LEXICON: dict[str, tuple[str, ...]] = {
         r"|seit (gestern|heute|\d|stunden)|hace \d+|с (утра|вчера|\d)|уже \d+|несколько часов",
     ),
 }
+
+# How a concept is named to people (the agents' notice, `supportdesk classify`).
+LABELS: dict[str, str] = {
+    "scope_all": "everyone affected", "scope_part": "only some affected",
+    "obj_api": "API", "obj_hub": "hub", "obj_send": "sending", "obj_receive": "receiving",
+    "obj_webhook": "webhooks", "obj_template": "templates", "obj_onboarding": "onboarding",
+    "obj_billing": "billing", "obj_number": "phone numbers", "obj_login": "access",
+    "obj_data": "customer data", "obj_media": "media", "eff_down": "down",
+    "eff_fail": "failing", "eff_slow": "degraded", "eff_lost": "lost or deleted",
+    "eff_exposed": "exposed to others", "eff_unauthorized": "unauthorized access",
+    "workaround": "workaround", "question": "question", "resolved": "works again",
+    "hedge": "hedge", "urgent": "urgency", "duration": "ongoing for a while",
+    "no_effect": "no impact stated",
+}
+
+
+def label(name: str) -> str:
+    """A concept feature's name for people: "k:not:eff_down" -> "not down"."""
+    negated = name.startswith("not:")
+    base = name.removeprefix("not:")
+    return ("not " if negated else "") + LABELS.get(base, base)
+
 
 EFFECTS = ("eff_down", "eff_fail", "eff_slow", "eff_lost", "eff_exposed", "eff_unauthorized")
 SCOPES = ("scope_all", "scope_part")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from severity.concepts import label
 from severity.features import Feature
 
 MAX_REASONS = 3
@@ -19,7 +20,7 @@ def reasons_for(text: str, contributions: list[tuple[float, Feature]]
     concepts: dict[str, float] = {}
     for push, feature in contributions:
         if feature.name.startswith(("k:", "x:")) and push > 0 and "no_effect" not in feature.name:
-            concepts[feature.name[2:].replace("|", " + ")] = push
+            concepts[" + ".join(label(part) for part in feature.name[2:].split("|"))] = push
         if feature.end <= feature.start:
             continue
         covered = [i for i, (s, e) in enumerate(words) if s < feature.end and e > feature.start]
