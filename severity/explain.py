@@ -9,6 +9,16 @@ from severity.features import Feature
 
 MAX_REASONS = 3
 _WORD = re.compile(r"\w+")
+# Words that carry no meaning of their own are never quoted alone nor at a phrase's edge.
+FUNCTION_WORDS = frozenset("""
+a an the of to in on at for by with from and or is are was were be been it its this that
+we our us you your they their i my me he she his her them there here then so as if
+o a os as um uma de do da dos das em no na nos nas para por com e ou é são foi que se
+der die das den dem des ein eine einen einem ist sind war wir unser unsere ihr sie es
+und oder in im am an auf für mit von zu bei
+el la los las un una unos unas de del en con por para y o es son fue que se lo le nos
+и в во на с со к ко по о об от до за из у а но же ли это то мы наш наши вы они он она
+""".split())
 
 
 def reasons_for(text: str, contributions: list[tuple[float, Feature]]
@@ -40,6 +50,7 @@ def _phrases(text: str, words: list[tuple[int, int]], score: list[float]) -> tup
         return ()
     # A word is "strong" if it carries at least a third of the strongest word's push.
     floor = positive[0] / 3
+    score = [0.0 if _function_word(text, words[i]) else s for i, s in enumerate(score)]
     runs: list[tuple[float, int, int]] = []
     i = 0
     while i < len(words):
@@ -52,6 +63,12 @@ def _phrases(text: str, words: list[tuple[int, int]], score: list[float]) -> tup
             i = j + 1
         else:
             i += 1
+    runs = [run for run in runs if run[0] >= floor]
     runs.sort(key=lambda run: -run[0])
     return tuple(
         " ".join(text[words[i][0]:words[j][1]].split()) for _, i, j in runs[:MAX_REASONS])
+
+
+def _function_word(text: str, span: tuple[int, int]) -> bool:
+    word = text[span[0]:span[1]].lower()
+    return len(word) < 2 or word in FUNCTION_WORDS
