@@ -141,17 +141,29 @@ def current_case(session: Session, conversation: Conversation, org_id: int) -> C
     return session.scalar(_CURRENT_CASE, {"conversation_id": conversation.id, "org_id": org_id})
 
 
+def _subject(text: str) -> str:
+    """The case subject: the message on one line, cut at a word with an ellipsis if too long."""
+    line = " ".join(text.split())
+    if len(line) <= SUBJECT_LENGTH:
+        return line
+    cut = line[:SUBJECT_LENGTH - 1]
+    if " " in cut[SUBJECT_LENGTH // 2:]:
+        cut = cut[:cut.rindex(" ")]
+    return cut.rstrip(" ,;:.") + "…"
+
+
 def open_case(session: Session, *, partner: User, conversation: Conversation, text: str,
               language: str, now: datetime, tz: tzinfo = UTC) -> Case:
     """A new case from a partner's message, classified from its text; its SLA clock starts."""
     if partner.org_id is None:
         raise CaseInvalid("error.no_access")
-    found = severity.classify(text, language)
-    subject = " ".join(text.split())[:SUBJECT_LENGTH]
+    found = severity.classify(text)
+    subject = _subject(text)
     case = Case(
         org_id=partner.org_id, opened_by_id=partner.id, conversation_id=conversation.id,
         status="open", severity=found.severity, severity_source="auto",
-        severity_reasons=list(found.reasons), subject=subject, language=language,
+        severity_reasons=list(found.reasons), severity_confidence=found.confidence,
+        subject=subject, language=language,
         opened_at=now, updated_at=now, reopened_count=0,
     )
     refresh_due(session, case, now, tz)  # before the INSERT, so no UPDATE follows it
@@ -159,12 +171,13 @@ def open_case(session: Session, *, partner: User, conversation: Conversation, te
     session.flush()
     _append_message(session, case, partner, "partner", text, now)
     _audit(session, partner, "case.open", case, now, severity=case.severity,
-           reasons=list(found.reasons), conversation=conversation.id)
+           reasons=list(found.reasons), confidence=found.confidence,
+           concepts=list(found.concepts), conversation=conversation.id)
     return case
 
 
 def add_partner_message(session: Session, *, case: Case, partner: User, text: str,
-                        language: str, now: datetime, tz: tzinfo = UTC) -> int | None:
+                        now: datetime, tz: tzinfo = UTC) -> int | None:
     """Join a partner's message to an open case; return the old severity if it was raised."""
     if case.status != "open":
         raise CaseConflict("case.not_open", number=case.id)
@@ -172,16 +185,18 @@ def add_partner_message(session: Session, *, case: Case, partner: User, text: st
     case.updated_at = now
     raised_from = None
     if case.severity_source != "agent":
-        found = severity.classify(text, language)
+        found = severity.classify(text)
         if found.severity < case.severity:  # raise only: 1 is the most urgent
             raised_from = case.severity
             case.severity = found.severity
             case.severity_reasons = list(found.reasons)
+            case.severity_confidence = found.confidence
             refresh_due(session, case, now, tz)
             _append_message(session, case, None, "system",
                             f"severity raised from {raised_from} to {found.severity}", now)
             _audit(session, partner, "case.severity_raised", case, now, old=raised_from,
-                   new=found.severity, reasons=list(found.reasons))
+                   new=found.severity, reasons=list(found.reasons),
+                   confidence=found.confidence)
     _audit(session, partner, "case.message", case, now)
     return raised_from
 
@@ -198,8 +213,7 @@ def place_partner_message(session: Session, *, partner: User, channel: str, chat
         case = open_case(session, partner=partner, conversation=conversation, text=text,
                          language=language, now=now, tz=tz)
         return Placed(case, opened=True)
-    raised = add_partner_message(session, case=case, partner=partner, text=text,
-                                 language=language, now=now, tz=tz)
+    raised = add_partner_message(session, case=case, partner=partner, text=text, now=now, tz=tz)
     return Placed(case, opened=False, raised_from=raised)
 
 
@@ -278,6 +292,7 @@ def set_severity(session: Session, *, case: Case, agent: User, value: int,
     old = case.severity
     case.severity = value
     case.severity_source = "agent"
+    case.severity_confidence = None
     case.updated_at = now
     refresh_due(session, case, now, tz)
     _message(session, case, agent, "system", f"severity set from {old} to {value}", now)

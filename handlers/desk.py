@@ -94,27 +94,28 @@ class Desk:
         return Outcome(language, (Reply(hint),))
 
     def _language(self, user: User | None, incoming: Incoming, text: str) -> str:
-        """Stored language; else detected from the text (remembered when the text was long
-        enough to judge); else the channel's locale hint; else the default.
+        """The language to answer in (DOMAIN.md, Languages): the one a partner chose with
+        /language; else the language of a message long enough to tell (remembered); else the
+        known one, the chat client's, or the detector's best guess (locales.reply_language).
 
         Staff are never guessed from their text (an agent may write to a partner in the
         partner's language): their stored language, else the hint, else the agents' language.
         """
-        if user is not None and user.language:
-            return user.language
         if user is not None and user.role != "partner":
-            return locales.normalize(incoming.locale_hint) or self.desk.agent_language
+            return (user.language or locales.normalize(incoming.locale_hint)
+                    or self.desk.agent_language)
         parsed = parse_command(text)
         content = tail(text, 1) if parsed is not None else text
-        confident = locales.confident_language(content)
-        if confident is not None:
-            if user is not None:
-                user.language = confident  # remembered only from a clear, long-enough text
-            return confident
         hint = locales.normalize(incoming.locale_hint)
         if hint is None and self.desk.default_language != locales.DEFAULT_LANGUAGE:
             hint = self.desk.default_language
-        return locales.detect_language(content, known=None, hint=hint)
+        chosen = user.language if user is not None and user.language_chosen else None
+        decided = locales.reply_language(content, chosen=chosen,
+                                         known=user.language if user else None, hint=hint,
+                                         default=self.desk.default_language)
+        if decided.remember and user is not None and chosen is None:
+            user.language = decided.remember
+        return decided.language
 
     def _relayed_case(self, session: Session, incoming: Incoming) -> int | None:
         """The case of the agents'-room notice this message answers (Telegram reply or thread)."""

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+import severity
 from desk import cases, outbox
 from desk.context import DeskContext
 from handlers import actions
@@ -29,11 +30,15 @@ def new_case(session: Session, desk: DeskContext, case: Case, partner: User, tex
              now: datetime) -> None:
     """Tell the agents' rooms about a new case, with buttons to take or resolve it."""
     org, plan = cases.org_and_plan(session, desk, case, now)
-    key = "notice.new_case" if case.severity_reasons else "notice.new_case_plain"
-    reply = Reply(key, {
-        "number": case.id, "org": org, "plan": plan, "severity": case.severity,
-        "reasons": reasons_text(case), "partner": partner.name, "text": excerpt(text),
-    }, case_buttons(case))
+    params = {"number": case.id, "org": org, "plan": plan, "severity": case.severity,
+              "reasons": reasons_text(case), "partner": partner.name, "text": excerpt(text)}
+    if severity.needs_review(case.severity_confidence):  # an agent should look first
+        key = "notice.new_case_review"
+        params["confidence"] = f"{round(100 * (case.severity_confidence or 0))}%"
+        params["reasons"] = params["reasons"] or "-"
+    else:
+        key = "notice.new_case" if case.severity_reasons else "notice.new_case_plain"
+    reply = Reply(key, params, case_buttons(case))
     outbox.enqueue_for_agent_rooms(session, desk, reply, purpose="new_case", now=now,
                                    case_id=case.id)
 

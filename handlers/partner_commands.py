@@ -119,10 +119,14 @@ def status_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
 def language_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     if len(args) != 1:
         return usage(ctx, "help.language")
+    if args[0].lower() == "auto":  # back to following the language the partner writes in
+        ctx.user.language_chosen = False
+        return [Reply("language.auto")]
     code = locales.normalize(args[0])
     if code is None:
         return [Reply("language.unknown", {"code": args[0][:20],
                                            "choices": ", ".join(locales.LANGUAGES)})]
     ctx.user.language = code
+    ctx.user.language_chosen = True
     ctx.language = code
     return [Reply("language.set", {"language_name": locales.language_name(code, code)})]

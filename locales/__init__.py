@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from locales.catalog import DEFAULT_CATALOGS, Catalogs, keys, placeholders
-from locales.detect import confident_language, detect_language, warm_up_detector
+from locales.detect import (
+    ReplyLanguage,
+    confident_language,
+    detect_language,
+    identify_language,
+    reply_language,
+    warm_up_detector,
+)
 from locales.formatting import date_param, datetime_param, money_param, month_param
 from locales.languages import DEFAULT_LANGUAGE, LANGUAGES, normalize
 from locales.render import language_name, render, text
@@ -12,10 +19,12 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
     "Catalogs",
+    "ReplyLanguage",
     "confident_language",
     "date_param",
     "datetime_param",
     "detect_language",
+    "identify_language",
     "keys",
     "language_name",
     "money_param",
@@ -23,6 +32,7 @@ __all__ = [
     "normalize",
     "placeholders",
     "render",
+    "reply_language",
     "text",
     "warm_up",
 ]

@@ -152,7 +152,7 @@ def identify_language(text: str | None) -> Identification | None:
     total = sum(combined.values())
     best = max(combined, key=combined.__getitem__)
     words = sum(1 for word in cleaned.split() if any(ch.isalpha() for ch in word))
-    return Identification(best, combined[best] / total, words)
+    return Identification(best, round(combined[best] / total, 6), words)
 
 
 def confident_language(text: str | None) -> str | None:

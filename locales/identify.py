@@ -25,13 +25,14 @@ def features(text: str) -> list[tuple[int, float]]:
     """Character 1-4-grams of each word (accents kept: ã, ñ, ß tell languages apart) and the
     words themselves, each block scaled to unit length."""
     words = [w.lower() for w in _WORD.findall(text)]
-    grams: set[str] = set()
+    grams: dict[str, None] = {}  # insertion-ordered, so sums (and results) are reproducible
     for word in words:
         padded = f" {word} "
         for n in NGRAMS:
-            grams.update(padded[k:k + n] for k in range(max(1, len(padded) - n + 1)))
+            for k in range(max(1, len(padded) - n + 1)):
+                grams[padded[k:k + n]] = None
     result: list[tuple[int, float]] = []
-    for block, prefix in ((grams, "c:"), (set(words), "w:")):
+    for block, prefix in ((grams, "c:"), (dict.fromkeys(words), "w:")):
         if block:
             value = len(block) ** -0.5
             result.extend((linear.slot(prefix + item, DIMENSION), value) for item in block)

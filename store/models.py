@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -74,6 +76,9 @@ class User(Base):
         ForeignKey("organizations.id"), nullable=True, index=True
     )
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # True once the user picked the language with /language: their messages no longer change it
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
     created_at: Mapped[datetime]
     removed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     identities: Mapped[list[Identity]] = relationship(back_populates="user")
@@ -161,6 +166,8 @@ class Case(Base):
     severity: Mapped[int] = mapped_column(Integer)
     severity_source: Mapped[str] = mapped_column(String(10), default="auto")  # auto|agent
     severity_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    # how sure the automatic triage was (0..1); None once an agent set the severity
+    severity_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     subject: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(8))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)

@@ -8,13 +8,16 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("billing", "severity", "locales", "store", "desk", "sla", "escalation", "handlers",
+PACKAGES = ("linear", "billing", "severity", "locales", "store", "desk", "sla", "escalation", "handlers",
             "bot")
-CORES = {"billing", "severity", "locales"}
+CORES = {"linear", "billing", "severity", "locales"}
 # What each package may import of the app. `handlers.types` is the message contract (Incoming,
 # Reply, Button, Outcome): plain data that the services produce and the channels render.
 ALLOWED = {
-    "billing": set(), "severity": set(), "locales": set(), "store": set(),
+    # `linear` (hashed-feature linear models) is the one thing the severity and language
+    # cores share; it imports nothing of the app.
+    "linear": set(), "billing": set(), "severity": {"linear"}, "locales": {"linear"},
+    "store": set(),
     "desk": CORES | {"store", "handlers.types"},
     "sla": CORES | {"store", "desk"},
     "escalation": CORES | {"store", "desk", "sla"},

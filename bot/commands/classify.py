@@ -19,37 +19,31 @@ def _message(words: tuple[str, ...]) -> str:
 
 @click.command()
 @click.argument("text", nargs=-1)
-@click.option(
-    "--language",
-    "language_code",
-    metavar="CODE",
-    help="Language of the text (en, pt-BR, de, es, ru); detected when omitted.",
-)
 @json_option
 @handle_errors
-def classify(text: tuple[str, ...], language_code: str | None, as_json: bool) -> None:
+def classify(text: tuple[str, ...], as_json: bool) -> None:
     """Detect the language of TEXT and classify its severity (1 critical .. 3 minor).
 
-    TEXT may be several words; "-" reads it from standard input.
+    TEXT may be several words; "-" reads it from standard input. The severity does not depend
+    on the language: every language's concepts and the same model read every message.
     """
     message = _message(text).strip()
     if not message:
         fail("nothing to classify: give the message text, e.g. supportdesk classify 'API is down'")
-    if language_code is not None:
-        language = locales.normalize(language_code)
-        if language is None:
-            fail(f"unknown language {language_code!r}: use one of {', '.join(locales.LANGUAGES)}")
-        rules_language: str | None = language
-    else:
-        language = locales.detect_language(message)
-        # Too short or unclear to detect: every language's rules get a say.
-        rules_language = locales.confident_language(message)
-    result = severity.classify(message, rules_language)
+    found = locales.identify_language(message)
+    language = found.language if found is not None else None
+    answer = locales.reply_language(message).language
+    result = severity.classify(message)
     if as_json:
-        emit_json(
-            {"language": language, "severity": result.severity, "reasons": list(result.reasons)}
-        )
+        emit_json({
+            "language": language, "language_confidence": round(found.confidence, 3)
+            if found else None, "reply_language": answer, "severity": result.severity,
+            "confidence": result.confidence, "needs_review": result.needs_review,
+            "reasons": list(result.reasons), "concepts": list(result.concepts),
+        })
         return
-    click.echo(f"language: {language}")
-    click.echo(f"severity: {result.severity}")
+    click.echo(f"language: {language or '-'} (answered in {answer})")
+    click.echo(f"severity: {result.severity} (confidence {result.confidence:.0%}"
+               f"{', please check' if result.needs_review else ''})")
     click.echo(f"reasons: {'; '.join(result.reasons) if result.reasons else '-'}")
+    click.echo(f"concepts: {'; '.join(result.concepts) if result.concepts else '-'}")
