@@ -23,6 +23,7 @@ from bench.common import Figure, Options, PartResult, machine
 OUT = Path(__file__).resolve().parent / "out"
 # name -> module with run(Options) -> PartResult, in the order they run
 PARTS: dict[str, str] = {
+    "triage": "bench.triage",
     "message_path": "bench.message_path",
     "month_close": "bench.close",
     "slack_http": "bench.slack_http",

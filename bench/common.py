@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-EVAL_DIR = REPO / "severity" / "eval"
+CORPUS_DIR = REPO / "severity" / "corpus" / "train"
 LANGUAGES = ("en", "pt-BR", "de", "es", "ru")
 
 
@@ -81,11 +81,11 @@ def timed(call: Callable[[], Any]) -> float:
 
 
 def texts_by_language() -> dict[str, list[str]]:
-    """Realistic partner messages per language: the severity evaluation set (hand-written)."""
+    """Realistic partner messages per language: the severity training corpus (hand-written)."""
     found: dict[str, list[str]] = {}
     for lang in LANGUAGES:
-        with (EVAL_DIR / f"{lang}.tsv").open(encoding="utf-8", newline="") as handle:
-            rows = csv.DictReader(handle, delimiter="\t")
+        with (CORPUS_DIR / f"{lang}.tsv").open(encoding="utf-8", newline="") as handle:
+            rows = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
             found[lang] = [row["text"] for row in rows if row.get("text")]
     return found
 

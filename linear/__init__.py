@@ -33,8 +33,27 @@ class LinearModel:
 
     def scores(self, features: Iterable[tuple[int, float]]) -> list[float]:
         k = len(self.labels)
-        totals = list(self.intercepts)
         w = self.weights
+        if k == 3:  # the severity models: unrolled, it is the hot loop of triage
+            s0, s1, s2 = self.intercepts
+            for index, value in features:
+                base = index * 3
+                s0 += value * w[base]
+                s1 += value * w[base + 1]
+                s2 += value * w[base + 2]
+            return [s0, s1, s2]
+        if k == 6:  # the language identifier: five languages and "other"
+            t0, t1, t2, t3, t4, t5 = self.intercepts
+            for index, value in features:
+                base = index * 6
+                t0 += value * w[base]
+                t1 += value * w[base + 1]
+                t2 += value * w[base + 2]
+                t3 += value * w[base + 3]
+                t4 += value * w[base + 4]
+                t5 += value * w[base + 5]
+            return [t0, t1, t2, t3, t4, t5]
+        totals = list(self.intercepts)
         for index, value in features:
             base = index * k
             for c in range(k):

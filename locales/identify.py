@@ -11,6 +11,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from zlib import crc32
 
 import linear
 
@@ -19,23 +20,28 @@ DIMENSION = 1 << 17
 OTHER = "other"
 NGRAMS = (1, 2, 3, 4)
 _WORD = re.compile(r"[^\W\d_]+")
+_MASK = DIMENSION - 1
+_GRAM_CRC = crc32(b"c:")
+_WORD_CRC = crc32(b"w:")
 
 
 def features(text: str) -> list[tuple[int, float]]:
     """Character 1-4-grams of each word (accents kept: ã, ñ, ß tell languages apart) and the
-    words themselves, each block scaled to unit length."""
+    words themselves, each block scaled to unit length. Slots are linear.slot("c:" + gram),
+    computed by continuing the prefix's CRC (the same value, without building the string)."""
     words = [w.lower() for w in _WORD.findall(text)]
     grams: dict[str, None] = {}  # insertion-ordered, so sums (and results) are reproducible
     for word in words:
         padded = f" {word} "
+        size = len(padded)
         for n in NGRAMS:
-            for k in range(max(1, len(padded) - n + 1)):
+            for k in range(max(1, size - n + 1)):
                 grams[padded[k:k + n]] = None
     result: list[tuple[int, float]] = []
-    for block, prefix in ((grams, "c:"), (dict.fromkeys(words), "w:")):
+    for block, prefix in ((grams, _GRAM_CRC), (dict.fromkeys(words), _WORD_CRC)):
         if block:
             value = len(block) ** -0.5
-            result.extend((linear.slot(prefix + item, DIMENSION), value) for item in block)
+            result.extend((crc32(item.encode("utf-8"), prefix) & _MASK, value) for item in block)
     return result
 
 

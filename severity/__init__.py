@@ -45,7 +45,7 @@ def classify(text: str) -> Classification:
         return Classification(MINOR, (), 1.0)
     probabilities = model.probabilities(features)
     verdict = model.decide(probabilities)
-    reasons, concepts = reasons_for(text, model.contributions(features, verdict))
+    reasons, concepts = reasons_for(text, *model.pushes(features, verdict))
     return Classification(verdict, reasons, round(probabilities[verdict - 1], 3), concepts)
 
 

@@ -254,8 +254,8 @@ _COMPILED = {
     if name not in ("question",)
 }
 # "?" is not a word character: the question lexicon is matched without word boundaries there.
-_QUESTION = re.compile(r"\?|(?<![\w])(?:" + _alternation(*LEXICON["question"][1:] + (
-    LEXICON["question"][0].removeprefix("\\?|"),)) + r")(?![\w])")
+_QUESTION = re.compile(r"\?|(?<![\w])(?:" + _alternation(
+    *LEXICON["question"][1:], LEXICON["question"][0].removeprefix("\\?|")) + r")(?![\w])")
 _NEGATION = _COMPILED.pop("negation")
 _CLAUSE_BREAK = re.compile(r"[.!?;\n,:]| (but|mas|aber|pero|но|however|porem|jedoch|sin embargo)"
                            r" ")

@@ -3,39 +3,41 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from severity.concepts import label
-from severity.features import Feature
 
 MAX_REASONS = 3
 _WORD = re.compile(r"\w+")
 # Words that carry no meaning of their own are never quoted alone nor at a phrase's edge.
-FUNCTION_WORDS = frozenset("""
-a an the of to in on at for by with from and or is are was were be been it its this that
-we our us you your they their i my me he she his her them there here then so as if
-o a os as um uma de do da dos das em no na nos nas para por com e ou é são foi que se
-der die das den dem des ein eine einen einem ist sind war wir unser unsere ihr sie es
-und oder in im am an auf für mit von zu bei
-el la los las un una unos unas de del en con por para y o es son fue que se lo le nos
-и в во на с со к ко по о об от до за из у а но же ли это то мы наш наши вы они он она
-""".split())
+_FUNCTION_WORDS_BY_LANGUAGE = (
+    "a an the of to in on at for by with from and or is are was were be been it its this that "
+    "we our us you your they their i my me he she his her them there here then so as if",
+    "o a os as um uma de do da dos das em no na nos nas para por com e ou é são foi que se",
+    "der die das den dem des ein eine einen einem ist sind war wir unser unsere ihr sie es "
+    "und oder in im am an auf für mit von zu bei",
+    "el la los las un una unos unas de del en con por para y o es son fue que se lo le nos",
+    "и в во на с со к ко по о об от до за из у а но же ли это то мы наш наши вы они он она",
+)
+FUNCTION_WORDS = frozenset(w for line in _FUNCTION_WORDS_BY_LANGUAGE for w in line.split())
 
 
-def reasons_for(text: str, contributions: list[tuple[float, Feature]]
-                ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def reasons_for(text: str, by_span: dict[tuple[int, int], float],
+                by_concept: dict[str, float]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Up to three phrases of `text` that pushed most towards the verdict, strongest first,
-    and the rubric concepts (or concept pairs) that did."""
+    and the rubric concepts (or concept pairs) that did; pushes come from Model.pushes."""
     words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    starts = [s for s, _ in words]
+    ends = [e for _, e in words]
     score = [0.0] * len(words)
-    concepts: dict[str, float] = {}
-    for push, feature in contributions:
-        if feature.name.startswith(("k:", "x:")) and push > 0 and "no_effect" not in feature.name:
-            concepts[" + ".join(label(part) for part in feature.name[2:].split("|"))] = push
-        if feature.end <= feature.start:
-            continue
-        covered = [i for i, (s, e) in enumerate(words) if s < feature.end and e > feature.start]
-        for i in covered:
-            score[i] += push / len(covered)
+    for (start, end), push in by_span.items():
+        first, last = bisect_right(ends, start), bisect_left(starts, end)
+        if last > first:
+            share = push / (last - first)
+            for i in range(first, last):
+                score[i] += share
+    concepts = {" + ".join(label(part) for part in name[2:].split("|")): push
+                for name, push in by_concept.items() if push > 0 and "no_effect" not in name}
     phrases = _phrases(text, words, score)
     top_concepts = sorted(concepts, key=lambda name: -concepts[name])[:MAX_REASONS]
     return phrases, tuple(top_concepts)

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import linear
-from severity.features import Feature, extract
+from severity.features import Feature, extract_for
 
 MODEL_DIR = Path(__file__).with_name("model")
 SEVERITIES = (1, 2, 3)
 LABELS = ("1", "2", "3")
+# What Model.features gives: the shared n-gram features, and each member's concept features.
+Extracted = tuple[list[Feature], tuple[list[Feature], ...]]
 
 
 @dataclass(frozen=True)
@@ -37,15 +39,26 @@ class Model:
     def design(self) -> str:
         return str(self.meta.get("design", "?"))
 
-    def features(self, text: str) -> list[list[Feature]]:
-        """Each member's features of `text`."""
-        return [extract(text, concepts=member.concepts) for member in self.members]
+    def features(self, text: str) -> Extracted:
+        """The features of `text`: n-grams shared by every member, concepts per member."""
+        return extract_for(text, tuple(member.concepts for member in self.members))
 
-    def probabilities(self, features: list[list[Feature]]) -> list[float]:
+    def probabilities(self, features: Extracted) -> list[float]:
+        base, extras = features
         totals = [0.0, 0.0, 0.0]
-        for member, found in zip(self.members, features, strict=True):
-            for c, p in enumerate(member.linear.probabilities((f.slot, f.value) for f in found)):
-                totals[c] += p / len(self.members)
+        share = 1 / len(self.members)
+        for member, extra in zip(self.members, extras, strict=True):
+            w = member.linear.weights
+            s0, s1, s2 = member.linear.intercepts
+            for found in (base, extra):
+                for f in found:  # the hot loop of triage: unrolled, no per-feature call
+                    i = f[0] * 3
+                    value = f[1]
+                    s0 += value * w[i]
+                    s1 += value * w[i + 1]
+                    s2 += value * w[i + 2]
+            for c, p in enumerate(linear.softmax((s0, s1, s2))):
+                totals[c] += p * share
         return totals
 
     def decide(self, probabilities: list[float]) -> int:
@@ -54,17 +67,35 @@ class Model:
         expected = [sum(probabilities[t] * self.costs[t][p] for t in range(3)) for p in range(3)]
         return SEVERITIES[min(range(3), key=lambda p: (expected[p], p))]
 
-    def contributions(self, features: list[list[Feature]], severity: int
-                      ) -> list[tuple[float, Feature]]:
-        """How much each feature pushed towards `severity` rather than the other two."""
+    def pushes(self, features: Extracted, severity: int
+               ) -> tuple[dict[tuple[int, int], float], dict[str, float]]:
+        """How much the features pushed towards `severity` rather than the other two: summed
+        per span of the text, and per concept feature (by name)."""
         c = severity - 1
-        result = []
-        for member, found in zip(self.members, features, strict=True):
-            for feature in found:
-                row = member.linear.row(feature.slot)
-                push = row[c] - (sum(row) - row[c]) / 2
-                result.append((feature.value * push / len(self.members), feature))
-        return result
+        a, b = (c + 1) % 3, (c + 2) % 3
+        share = 1 / len(self.members)
+        tables = [member.linear.weights for member in self.members]
+        by_span: dict[tuple[int, int], float] = {}
+        by_concept: dict[str, float] = {}
+        base, extras = features
+        w0, w1 = tables[0], tables[-1]  # one or two members (see train.DESIGNS)
+        if len(tables) > 2:
+            raise ValueError("pushes supports models of one or two members")
+        scale = share * (2 if len(tables) == 1 else 1)
+        for slot, value, start, end, _ in base:  # shared n-grams: every member at once
+            if end > start:
+                i = slot * 3
+                push = (w0[i + c] - (w0[i + a] + w0[i + b]) / 2
+                        + w1[i + c] - (w1[i + a] + w1[i + b]) / 2) * value * scale / 2
+                by_span[(start, end)] = by_span.get((start, end), 0.0) + push
+        for w, extra in zip(tables, extras, strict=True):
+            for slot, value, start, end, name in extra:
+                i = slot * 3
+                push = value * share * (w[i + c] - (w[i + a] + w[i + b]) / 2)
+                if end > start:
+                    by_span[(start, end)] = by_span.get((start, end), 0.0) + push
+                by_concept[name] = by_concept.get(name, 0.0) + push
+        return by_span, by_concept
 
 
 def write(directory: Path, model: Model) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 # Characters that end a sentence or a clause survive normalisation; other punctuation becomes
 # a space. Every output character stands for exactly one input character, so a match found in
@@ -14,6 +15,7 @@ APOSTROPHES = frozenset("’`´ʼ")
 DASHES = frozenset("—–")
 
 
+@lru_cache(maxsize=4096)
 def _fold(char: str) -> str:
     lowered = char.lower()
     if len(lowered) != 1:
@@ -36,7 +38,9 @@ def normalize(text: str) -> str:
     """
     out: list[str] = []
     for char in text:
-        if char in APOSTROPHES:
+        if char.isalnum() and char.isascii():
+            out.append(char.lower())
+        elif char in APOSTROPHES:
             out.append("'")
         elif char in DASHES:
             out.append(",")

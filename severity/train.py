@@ -52,7 +52,7 @@ def fit(examples: Sequence[dataset.Example], design: Design) -> Model:
     targets = [str(e.severity) for e in examples]
     members = []
     for concepts in design.members:
-        rows = [linear.sparse((f.slot, f.value) for f in extract(e.text, concepts=concepts))
+        rows = [linear.sparse((f[0], f[1]) for f in extract(e.text, concepts=concepts))
                 for e in examples]
         members.append(Member(linear.fit(rows, targets, LABELS, DIMENSION,
                                          design.regularization), concepts))

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("linear", "billing", "severity", "locales", "store", "desk", "sla", "escalation", "handlers",
-            "bot")
+PACKAGES = ("linear", "billing", "severity", "locales", "store", "desk", "sla", "escalation",
+            "handlers", "bot")
 CORES = {"linear", "billing", "severity", "locales"}
 # What each package may import of the app. `handlers.types` is the message contract (Incoming,
 # Reply, Button, Outcome): plain data that the services produce and the channels render.

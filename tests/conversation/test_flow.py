@@ -61,7 +61,7 @@ def test_partner_and_agent_in_each_language(harness: Harness, lang: str) -> None
     # the agents' room gets the new-case notice with org, plan, severity and buttons
     room = h.deliver()
     notice = next(d for d in room if d.chat_id == "agents")
-    assert notice.key in {"notice.new_case", "notice.new_case_plain"}
+    assert notice.key in {"notice.new_case", "notice.new_case_plain", "notice.new_case_review"}
     assert notice.params["org"] == "Acme Messaging" and notice.params["plan"] == "Growth"
     assert notice.params["severity"] == case.severity
     assert notice.actions == [f"take:{number}", f"res:{number}"]
