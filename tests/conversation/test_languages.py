@@ -1,0 +1,72 @@
+"""Triage and reply language through the desk: the message's own language, never only the
+stored one (DOMAIN.md, Languages; issue #11)."""
+
+from __future__ import annotations
+
+from tests.conversation.conftest import World, keys, number_of
+
+RUSSIAN_BREACH = "Клиенты получают чужие сообщения с персональными данными других клиентов"
+ITALIAN = "Buongiorno, da ieri sera nessuno dei nostri clienti riceve i messaggi inviati"
+
+
+def test_a_russian_message_from_an_english_partner_is_triaged_and_answered_in_russian(
+        world: World) -> None:
+    h = world.h
+    partner = h.add_person("Ivan", "partner", world.org, language="en")
+    opened = h.send(partner, RUSSIAN_BREACH)
+    assert keys(opened)[0] == "case.opened"
+    assert opened.language == "ru"
+    case = h.case(number_of(opened))
+    assert case.severity == 1
+    assert case.language == "ru"
+    assert all(reason in RUSSIAN_BREACH for reason in case.severity_reasons)
+    assert 0 < case.severity_confidence <= 1
+    assert h.user(partner).language == "ru"  # a long, clear message updates the language
+    assert h.send(partner, "ok").language == "ru"  # a short one keeps it
+
+
+def test_a_chosen_language_wins_but_the_triage_still_reads_the_message(world: World) -> None:
+    h = world.h
+    partner = h.add_person("Ina", "partner", world.org)
+    assert keys(h.send(partner, "/language de")) == ["language.set"]
+    opened = h.send(partner, RUSSIAN_BREACH)
+    assert opened.language == "de"
+    assert h.case(number_of(opened)).severity == 1
+    assert h.user(partner).language == "de"
+    assert keys(h.send(partner, "/language auto")) == ["language.auto"]
+    assert h.send(partner, "Большое спасибо, теперь всё снова работает у всех").language == "ru"
+
+
+def test_an_italian_message_is_answered_in_english(world: World) -> None:
+    h = world.h
+    partner = h.add_person("Gio", "partner", world.org, language="es")
+    opened = h.send(partner, ITALIAN)
+    assert keys(opened)[0] == "case.opened"
+    assert opened.language == "en"
+    assert h.user(partner).language == "es"  # an unsupported language is not remembered
+
+
+# Shouting about a cosmetic issue: the model is torn (about 38 % for its verdict).
+UNSURE = "URGENTE URGENTE!!! o emoji no nome do perfil do cliente nao aparece!!! ele ta pistola"
+
+
+def test_an_unsure_verdict_asks_the_agents_to_check(world: World) -> None:
+    h = world.h
+    h.deliver()
+    case = h.case(number_of(h.send(world.pat, UNSURE)))
+    assert case.severity_confidence < 0.6
+    notices = [d for d in h.deliver() if d.key.startswith("notice.new_case")]
+    assert [n.key for n in notices] == ["notice.new_case_review"]
+    assert "please check" in notices[0].text and "%" in notices[0].text
+    clear = h.case(number_of(h.send(world.pat, "/new The API is down for all our clients")))
+    assert clear.severity_confidence >= 0.6
+    assert [d.key for d in h.deliver() if d.key.startswith("notice.new_case")] == [
+        "notice.new_case"]
+
+
+def test_an_agents_severity_clears_the_confidence(world: World) -> None:
+    h = world.h
+    number = number_of(h.send(world.pat, "The API is down for all our clients"))
+    assert h.case(number).severity_confidence is not None
+    assert keys(h.send(world.alex, f"/severity {number} 2")) == ["case.severity_set"]
+    assert h.case(number).severity_confidence is None
