@@ -7,9 +7,10 @@ import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlparse
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.request.internals import build_context
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +78,38 @@ class SlackHttpServer:
         headers: dict[str, str | list[str]] = {}
         for key, value in handler.headers.items():
             headers.setdefault(key.lower(), []).append(value)  # type: ignore[union-attr]
-        request = BoltRequest(body=body, query=url.query, headers=headers)  # type: ignore[arg-type]
+        request = FormSafeRequest(body=body, query=url.query, headers=headers)
         try:
             response = self.app.dispatch(request)
         except Exception:
             log.exception("slack request failed")
             response = BoltResponse(status=500, body="")
         _write(handler, response)
+
+
+class FormSafeRequest(BoltRequest):
+    """A BoltRequest that reads a form without a `payload` field as the plain form it is.
+
+    slack-bolt takes any form body containing the word "payload" for an interactive payload
+    (`payload=...`), so `/support new our webhook payload is rejected` parses to {} and is
+    answered 404. The signature is still checked on the raw body. The lazy listeners that
+    answer slash commands get a copy (`to_copyable`), which must be read the same way.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        raw = self.raw_body
+        if self.body or not raw or raw.lstrip().startswith("{") or "payload" not in raw:
+            return
+        fields = dict(parse_qsl(raw, keep_blank_values=True))
+        if fields and "payload" not in fields:
+            self.body = fields
+            self.context = build_context(self.context, fields)
+
+    def to_copyable(self) -> FormSafeRequest:
+        return FormSafeRequest(body=self.raw_body if self.mode == "http" else self.body,
+                               query=self.query, headers=self.headers,
+                               context=self.context.to_copyable(), mode=self.mode)
 
 
 def _write(handler: BaseHTTPRequestHandler, response: BoltResponse) -> None:

@@ -117,3 +117,14 @@ def test_http_mode_refuses_to_start_without_signing_secret(
     assert "SLACK_SIGNING_SECRET" in output
     assert "Traceback" not in output
     assert not fake_slack.calls("chat.postMessage")
+
+
+def test_a_command_or_message_saying_payload_is_handled(slack: SlackDesk) -> None:
+    # slack-bolt alone answers any form body containing "payload" with 404 (issue #12).
+    answer = slack.command(PEOPLE.hans, "new our webhook payload is rejected with error 400")
+    slack.wait_response(answer, prefix("case.opened", "en")[:12])
+    slack.dm(PEOPLE.hans, "the payload of every webhook is empty since the deploy")
+    wait_until(lambda: slack.count(CaseMessage) >= 2, "both messages stored")
+    texts = slack.scalar_all(select(CaseMessage.text))
+    assert any("payload is rejected" in t for t in texts)
+    assert any("payload of every webhook" in t for t in texts)
