@@ -63,10 +63,6 @@ class LinearModel:
     def probabilities(self, features: Iterable[tuple[int, float]]) -> list[float]:
         return softmax(self.scores(features))
 
-    def row(self, index: int) -> tuple[float, ...]:
-        k = len(self.labels)
-        return tuple(self.weights[index * k:(index + 1) * k])
-
 
 def softmax(scores: Sequence[float]) -> list[float]:
     top = max(scores)

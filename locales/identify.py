@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from zlib import crc32
 
@@ -45,19 +44,12 @@ def features(text: str) -> list[tuple[int, float]]:
     return result
 
 
-@dataclass(frozen=True)
-class Guess:
-    """A language (one of the five, or "other") and the probability the model gave it."""
-
-    language: str
-    probability: float
-
-
 _lock = threading.Lock()
 _model: linear.LinearModel | None = None
 
 
 def model() -> linear.LinearModel:
+    """The identifier shipped with the package, read once."""
     global _model
     if _model is None:
         with _lock:
@@ -66,18 +58,9 @@ def model() -> linear.LinearModel:
     return _model
 
 
-def guess(text: str) -> Guess | None:
-    """The model's best language for `text`, or None when the text has no letters."""
-    found = features(text)
-    if not found:
-        return None
-    m = model()
-    probabilities = m.probabilities(found)
-    best = max(range(len(probabilities)), key=probabilities.__getitem__)
-    return Guess(m.labels[best], probabilities[best])
-
-
 def distribution(text: str) -> dict[str, float]:
+    """The model's probability for each label (the five languages and "other"); {} when the
+    text has no letters."""
     found = features(text)
     if not found:
         return {}
