@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -11,12 +14,35 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from store.db import transaction
-from store.migrate import upgrade
+from store.migrate import HEAD_REVISION, alembic_head, current_revision, upgrade
 from store.models import Base, Identity, Plan, User
 
 
 def test_second_upgrade_changes_nothing(engine: Engine) -> None:
     assert upgrade(engine) is False
+
+
+def test_head_revision_is_alembics_head(engine: Engine) -> None:
+    assert alembic_head() == HEAD_REVISION
+    assert current_revision(engine) == HEAD_REVISION
+
+
+def test_a_start_at_head_does_not_load_alembic(tmp_path: Path) -> None:
+    """Alembic costs the running desk about 11 MB: only a schema behind head loads it."""
+    script = (
+        "import sys\n"
+        "from store.db import make_engine\n"
+        "from store.migrate import upgrade\n"
+        f"engine = make_engine('sqlite:///{tmp_path / 'desk.sqlite3'}')\n"
+        "first = upgrade(engine)\n"
+        "loaded = 'alembic' in sys.modules\n"
+        "for name in [m for m in sys.modules if m.split('.')[0] == 'alembic']:\n"
+        "    del sys.modules[name]\n"
+        "print(first, loaded, upgrade(engine), 'alembic' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.split() == ["True", "True", "False", "False"]
 
 
 def test_migrations_match_models(engine: Engine) -> None:

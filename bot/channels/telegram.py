@@ -31,7 +31,6 @@ from bot.channels.telegram_translate import (
     is_text_less_private_message,
     to_incoming,
 )
-from bot.channels.telegram_webhook import WebhookServer, make_app, webhook_path
 from bot.settings import Settings, SettingsError
 from desk import inbound
 from desk.context import DeskContext
@@ -134,6 +133,9 @@ class TelegramChannel:
         return False
 
     async def _serve_webhook(self, stop: asyncio.Event) -> None:
+        # imported here: aiohttp is only needed in webhook mode (a few MB a polling desk saves)
+        from bot.channels.telegram_webhook import WebhookServer, make_app, webhook_path
+
         assert self.webhook_url and self.webhook_secret
         app = make_app(self.bot, webhook_path(self.webhook_url), self.webhook_secret,
                        lambda update: self.process(update, last_try=False))
