@@ -49,7 +49,7 @@ class Model:
         share = 1 / len(self.members)
         for member, extra in zip(self.members, extras, strict=True):
             w = member.linear.weights
-            s0, s1, s2 = member.linear.intercepts
+            s0 = s1 = s2 = 0.0
             for found in (base, extra):
                 for f in found:  # the hot loop of triage: unrolled, no per-feature call
                     i = f[0] * 3
@@ -57,7 +57,9 @@ class Model:
                     s0 += value * w[i]
                     s1 += value * w[i + 1]
                     s2 += value * w[i + 2]
-            for c, p in enumerate(linear.softmax((s0, s1, s2))):
+            q = member.linear.scale
+            b0, b1, b2 = member.linear.intercepts
+            for c, p in enumerate(linear.softmax((b0 + s0 * q, b1 + s1 * q, b2 + s2 * q))):
                 totals[c] += p * share
         return totals
 
@@ -75,23 +77,25 @@ class Model:
         a, b = (c + 1) % 3, (c + 2) % 3
         share = 1 / len(self.members)
         tables = [member.linear.weights for member in self.members]
+        scales = [member.linear.scale for member in self.members]
         by_span: dict[tuple[int, int], float] = {}
         by_concept: dict[str, float] = {}
         base, extras = features
         w0, w1 = tables[0], tables[-1]  # one or two members (see train.DESIGNS)
+        q0, q1 = scales[0], scales[-1]
         if len(tables) > 2:
             raise ValueError("pushes supports models of one or two members")
         scale = share * (2 if len(tables) == 1 else 1)
         for slot, value, start, end, _ in base:  # shared n-grams: every member at once
             if end > start:
                 i = slot * 3
-                push = (w0[i + c] - (w0[i + a] + w0[i + b]) / 2
-                        + w1[i + c] - (w1[i + a] + w1[i + b]) / 2) * value * scale / 2
+                push = ((w0[i + c] - (w0[i + a] + w0[i + b]) / 2) * q0
+                        + (w1[i + c] - (w1[i + a] + w1[i + b]) / 2) * q1) * value * scale / 2
                 by_span[(start, end)] = by_span.get((start, end), 0.0) + push
-        for w, extra in zip(tables, extras, strict=True):
+        for w, q, extra in zip(tables, scales, extras, strict=True):
             for slot, value, start, end, name in extra:
                 i = slot * 3
-                push = value * share * (w[i + c] - (w[i + a] + w[i + b]) / 2)
+                push = value * share * q * (w[i + c] - (w[i + a] + w[i + b]) / 2)
                 if end > start:
                     by_span[(start, end)] = by_span.get((start, end), 0.0) + push
                 by_concept[name] = by_concept.get(name, 0.0) + push

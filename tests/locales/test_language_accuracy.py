@@ -46,4 +46,4 @@ def test_training_reproduces_the_shipped_identifier(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     rebuilt, original = linear.read(tmp_path), linear.read(MODEL_DIR)
     assert rebuilt.labels == original.labels
-    assert max(abs(a - b) for a, b in zip(rebuilt.weights, original.weights, strict=True)) < 1e-3
+    assert max(abs(a - b) for a, b in zip(rebuilt.values(), original.values(), strict=True)) < 1e-3

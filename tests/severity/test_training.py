@@ -25,7 +25,7 @@ def test_training_reproduces_the_shipped_model(tmp_path: Path) -> None:
     assert members and members == sorted(p.name for p in tmp_path.glob("member*"))
     for name in members:
         rebuilt, original = linear.read(tmp_path / name), linear.read(MODEL_DIR / name)
-        assert max(abs(a - b) for a, b in zip(rebuilt.weights, original.weights,
+        assert max(abs(a - b) for a, b in zip(rebuilt.values(), original.values(),
                                               strict=True)) < 1e-3
     blind = dataset.blind()
     again = [v for _, v in predictions_of(read(tmp_path), blind)]
