@@ -47,14 +47,17 @@ class PlanTerms:
             raise ValueError("the automatic upgrade threshold must not be negative")
 
 
+# DOMAIN.md: 25 per escalation above the allowance, in the organization's currency.
+DEFAULT_OVERFLOW_PRICE = Decimal("25")
+
 GROWTH = PlanTerms(
     name="growth", display_name="Growth", fee=Decimal("500"), free_escalations=2,
-    overflow_price=Decimal("25"), tam_kind="community", queue_priority=0,
+    overflow_price=DEFAULT_OVERFLOW_PRICE, tam_kind="community", queue_priority=0,
     beta_access="on_request", auto_upgrade_above=Decimal("500"), auto_upgrade_to="premium",
 )
 PREMIUM = PlanTerms(
     name="premium", display_name="Premium", fee=Decimal("1000"), free_escalations=5,
-    overflow_price=Decimal("25"), tam_kind="dedicated", queue_priority=1,
+    overflow_price=DEFAULT_OVERFLOW_PRICE, tam_kind="dedicated", queue_priority=1,
     beta_access="invited",
 )
 DEFAULT_PLANS = (GROWTH, PREMIUM)

@@ -16,6 +16,8 @@ from desk import audit
 from desk.context import DeskContext
 from desk.errors import Conflict, DeskError, Invalid, NotFound
 from desk.first_response import queue_key, refresh_due
+from desk.plan_sql import in_force
+from desk.plans import plans_in_force
 from store.db import is_postgres
 from store.models import (
     MAX_ID,
@@ -25,7 +27,6 @@ from store.models import (
     Escalation,
     Organization,
     Plan,
-    PlanAssignment,
     User,
 )
 
@@ -338,19 +339,6 @@ def month_of(now: datetime, desk: DeskContext) -> str:
     return now.astimezone(desk.billing_tz).strftime("%Y-%m")
 
 
-def plans_in_force(session: Session, org_ids: set[int], month: str) -> dict[int, Plan]:
-    """Each organization's plan in force in `month` (latest assignment effective by then)."""
-    if not org_ids:
-        return {}
-    rows = session.execute(
-        select(PlanAssignment.org_id, Plan)
-        .join(Plan, Plan.id == PlanAssignment.plan_id)
-        .where(PlanAssignment.org_id.in_(org_ids), PlanAssignment.effective_month <= month)
-        .order_by(PlanAssignment.org_id, PlanAssignment.effective_month)
-    ).all()
-    return {org_id: plan for org_id, plan in rows}  # later months overwrite earlier ones
-
-
 def queue(session: Session, desk: DeskContext, now: datetime) -> list[QueueEntry]:
     """Open cases by severity, overdue first-responses, plan priority (Premium first), age."""
     cases = list(session.scalars(select(Case).where(Case.status == "open")))
@@ -385,18 +373,12 @@ def org_cases(session: Session, org_id: int, *, open_only: bool = True) -> list[
 def org_and_plan(session: Session, desk: DeskContext, case: Case,
                  now: datetime) -> tuple[str, str]:
     """The case's organization name and the display name of its plan in force (one query)."""
-    plan_name = (
-        select(Plan.display_name)
-        .join(PlanAssignment, PlanAssignment.plan_id == Plan.id)
-        .where(PlanAssignment.org_id == Organization.id,
-               PlanAssignment.effective_month <= month_of(now, desk))
-        .order_by(PlanAssignment.effective_month.desc(), PlanAssignment.id.desc())
-        .limit(1)
-        .correlate(Organization)
-        .scalar_subquery()
-    )
+    force = in_force(month_of(now, desk))
     row = session.execute(
-        select(Organization.name, plan_name).where(Organization.id == case.org_id)
+        select(Organization.name, Plan.display_name)
+        .outerjoin(force, force.c.org_id == Organization.id)
+        .outerjoin(Plan, Plan.id == force.c.plan_id)
+        .where(Organization.id == case.org_id)
     ).first()
     if row is None:
         return ("?", "-")

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from billing import plans as core
 from billing.money import CENT, to_amount, to_cents
 from billing.months import BillingMonth
 from billing.plans import PlanTerms
 from desk import audit
 from desk.errors import Conflict, Invalid, NotFound
+from desk.plan_sql import in_force
 from store.models import Organization, Plan, PlanAssignment
 
 ASSIGNMENT_REASONS = ("onboarding", "admin", "partner", "auto-upgrade")
@@ -192,15 +192,22 @@ def assignments(session: Session, org_id: int) -> list[tuple[PlanAssignment, Pla
     return [(a, p) for a, p in rows]
 
 
-def plan_in_force(session: Session, org_id: int, month: BillingMonth) -> Plan | None:
+def plans_in_force(session: Session, org_ids: set[int], month: BillingMonth | str
+                   ) -> dict[int, Plan]:
+    """Each organization's plan in force in `month` (billing.plans.plan_in_force, as SQL)."""
+    if not org_ids:
+        return {}
+    force = in_force(str(month))
+    rows = session.execute(
+        select(force.c.org_id, Plan).join(Plan, Plan.id == force.c.plan_id)
+        .where(force.c.org_id.in_(org_ids))
+    ).all()
+    return {org_id: plan for org_id, plan in rows}
+
+
+def plan_in_force(session: Session, org_id: int, month: BillingMonth | str) -> Plan | None:
     """The plan of the latest assignment effective on or before `month`, None before any."""
-    history = assignments(session, org_id)
-    by_name = {p.name: p for _, p in history}
-    name = core.plan_in_force(
-        [core.Assignment(BillingMonth.parse(a.effective_month), p.name) for a, p in history],
-        month,
-    )
-    return by_name.get(name) if name is not None else None
+    return plans_in_force(session, {org_id}, month).get(org_id)
 
 
 def assign(session: Session, org: Organization, plan: Plan, effective_month: BillingMonth,

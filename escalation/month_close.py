@@ -11,6 +11,7 @@ from sqlalchemy import TextClause, bindparam, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from billing.months import BillingMonth
+from desk.plan_sql import IN_FORCE, overflow, upgrade_due
 from store.db import is_postgres, transaction
 from store.models import AuditEntry, MonthClose, PlanAssignment
 from store.types import UTCDateTime
@@ -39,17 +40,6 @@ class CloseReport:
                 "fees_cents": dict(self.fees_cents)}
 
 
-# The plan in force per organization: its latest assignment effective on or before the month.
-IN_FORCE = """
-in_force AS (
-    SELECT ranked.org_id, ranked.plan_id FROM (
-        SELECT pa.org_id, pa.plan_id,
-               ROW_NUMBER() OVER (PARTITION BY pa.org_id
-                                  ORDER BY pa.effective_month DESC, pa.id DESC) AS rn
-        FROM plan_assignments pa WHERE pa.effective_month <= :month
-    ) ranked WHERE ranked.rn = 1
-)"""
-
 # Escalations per organization: counted in the month, and requested in it but never counted.
 TALLY = """
 tally AS (
@@ -68,8 +58,7 @@ SELECT o.id AS org_id, p.id AS plan_id, o.currency AS currency,
        p.free_escalations AS allowance,
        COALESCE(t.counted, 0) AS counted,
        COALESCE(t.expired, 0) AS pending_expired,
-       CASE WHEN COALESCE(t.counted, 0) > p.free_escalations
-            THEN COALESCE(t.counted, 0) - p.free_escalations ELSE 0 END AS overflow,
+       {overflow("COALESCE(t.counted, 0)", "p.free_escalations")} AS overflow,
        p.overflow_price_cents AS overflow_price_cents,
        p.fee_cents AS plan_fee_cents
 FROM organizations o
@@ -112,16 +101,15 @@ FROM month_closes mc
 WHERE mc.month = :month AND {closed}
 """
 
-_UPGRADES = """
+_UPGRADES = f"""
 INSERT INTO plan_assignments (org_id, plan_id, effective_month, reason, created_at)
 SELECT mc.org_id, target.id, :next_month, 'auto-upgrade', :now
 FROM month_closes mc
 JOIN plans p ON p.id = mc.plan_id
 JOIN license_fees lf ON lf.org_id = mc.org_id AND lf.month = mc.month
 JOIN plans target ON target.name = p.auto_upgrade_to
-WHERE mc.month = :month AND {closed}
-  AND p.auto_upgrade_above_cents IS NOT NULL
-  AND lf.amount_cents > p.auto_upgrade_above_cents
+WHERE mc.month = :month AND {{closed}}
+  AND {upgrade_due("p", "lf.amount_cents")}
   AND target.id <> p.id
 ON CONFLICT (org_id, effective_month) DO NOTHING
 RETURNING org_id

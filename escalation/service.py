@@ -13,13 +13,14 @@ import locales
 from billing.allowance import EscalationNumbers
 from billing.money import Money
 from billing.months import BillingMonth
+from billing.plans import DEFAULT_OVERFLOW_PRICE
 from desk import audit, outbox
 from desk.context import DeskContext
 from desk.outbox import Reply  # the outbox contract's message type (handlers.types seam)
-from desk.plans import plan_in_force as _plan_in_force
+from desk.plans import plan_in_force
 from escalation.categories import BY_CODE, name_of
 from store.db import is_postgres
-from store.models import MAX_ID, Case, Escalation, Organization, Plan, User
+from store.models import MAX_ID, Case, Escalation, Organization, User
 
 REGISTERED = "registered"
 NEEDS_CONFIRMATION = "needs_confirmation"
@@ -50,12 +51,6 @@ def _month_text(month: BillingMonth | str) -> str:
     return str(month)
 
 
-def plan_in_force(session: Session, org_id: int, month: BillingMonth | str) -> Plan | None:
-    """The plan in force in `month` (desk.plans' rule: latest assignment effective by then)."""
-    parsed = month if isinstance(month, BillingMonth) else BillingMonth.parse(month)
-    return _plan_in_force(session, org_id, parsed)
-
-
 def numbers(session: Session, org_id: int, month: BillingMonth | str) -> EscalationNumbers:
     """Allowance of the plan in force in `month`, escalations counted in it, still pending."""
     m = _month_text(month)
@@ -75,8 +70,9 @@ def numbers(session: Session, org_id: int, month: BillingMonth | str) -> Escalat
 def overflow_price(session: Session, org: Organization, month: str) -> Money:
     """The price of one escalation above the allowance, in the organization's currency."""
     plan = plan_in_force(session, org.id, month)
-    cents = plan.overflow_price_cents if plan else 2500
-    return Money.from_cents(int(cents), org.currency)
+    if plan is None:
+        return Money(DEFAULT_OVERFLOW_PRICE, org.currency)
+    return Money.from_cents(int(plan.overflow_price_cents), org.currency)
 
 
 def _visible(user: User, case: Case) -> bool:
