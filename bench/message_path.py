@@ -17,7 +17,7 @@ from bench.common import Figure, Options, PartResult, median, percentile, texts_
 from bench.seed import seed_partners
 from desk.context import DeskContext, Room
 from handlers.desk import Desk
-from handlers.types import Incoming
+from messages.types import Incoming
 from store.db import make_engine, make_session_factory, transaction
 from store.migrate import upgrade
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from desk.context import DeskContext
-from handlers.types import Button, Reply
+from messages.types import Button, Reply
 from store.db import is_postgres
 from store.models import Identity, OutboxAttachment, OutboxMessage, User
 

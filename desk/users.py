@@ -128,3 +128,10 @@ def remove_user(session: Session, user: User, *, now: datetime, actor: str = "cl
     audit.record(session, actor=actor, action="user.remove", entity="user", entity_id=user.id,
                  details={"name": user.name, "role": user.role, "identities": freed}, now=now)
     return user
+
+
+def organization_tams(session: Session, org_id: int) -> list[User]:
+    """The organization's own Technical Account Managers (not removed), oldest first."""
+    return list(session.scalars(
+        select(User).where(User.role == "tam", User.org_id == org_id,
+                           User.removed_at.is_(None)).order_by(User.id)))

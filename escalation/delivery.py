@@ -12,8 +12,8 @@ import locales
 from billing.months import BillingMonth
 from desk import outbox
 from desk.context import DeskContext
-from desk.outbox import Reply  # the outbox contract's message type (handlers.types seam)
 from escalation import summary as summaries
+from messages.types import Reply
 from sla import report as sla_report
 from store.db import is_postgres, transaction
 from store.models import Identity, SummaryDelivery, User

@@ -15,10 +15,12 @@ from billing.money import Money
 from billing.months import BillingMonth
 from billing.plans import DEFAULT_OVERFLOW_PRICE
 from desk import audit, outbox
+from desk.cases import can_see
 from desk.context import DeskContext
-from desk.outbox import Reply  # the outbox contract's message type (handlers.types seam)
 from desk.plans import plan_in_force
+from desk.users import organization_tams
 from escalation.categories import BY_CODE, name_of
+from messages.types import Reply
 from store.db import is_postgres
 from store.models import MAX_ID, Case, Escalation, Organization, User
 
@@ -27,9 +29,6 @@ NEEDS_CONFIRMATION = "needs_confirmation"
 ALREADY_ESCALATED = "already_escalated"
 CASE_NOT_OPEN = "case_not_open"
 NOT_FOUND = "not_found"
-
-ON_BEHALF_ROLES = frozenset({"agent", "tam", "admin"})
-
 
 @dataclass(frozen=True)
 class RequestResult:
@@ -75,15 +74,6 @@ def overflow_price(session: Session, org: Organization, month: str) -> Money:
     return Money.from_cents(int(plan.overflow_price_cents), org.currency)
 
 
-def _visible(user: User, case: Case) -> bool:
-    """Partners and dedicated TAMs act on their organization's cases; agents/admins on all."""
-    if user.role == "partner":
-        return user.org_id is not None and case.org_id == user.org_id
-    if user.role == "tam":
-        return user.org_id is None or case.org_id == user.org_id
-    return user.role in ON_BEHALF_ROLES
-
-
 def _insert_escalation(session: Session, values: dict[str, object]) -> int | None:
     """INSERT ... ON CONFLICT (case_id) DO NOTHING; the id, or None if the case already had one."""
     insert = postgresql.insert if is_postgres(session) else sqlite.insert
@@ -100,7 +90,7 @@ def precheck(session: Session, desk: DeskContext, *, case_id: int, user: User,
              now: datetime) -> RequestResult | None:
     """Why this case cannot be escalated now (not found, not open, already escalated), or None."""
     case = session.get(Case, case_id) if 0 < case_id <= MAX_ID else None
-    if case is None or not _visible(user, case):
+    if case is None or not can_see(user, case):
         return RequestResult(NOT_FOUND, case_id)
     existing = session.scalar(select(Escalation.id).where(Escalation.case_id == case.id))
     if existing is None and case.status == "open":
@@ -131,7 +121,7 @@ def request(session: Session, desk: DeskContext, *, case_id: int, user: User, ca
     if is_postgres(session):
         query = query.with_for_update()
     case = session.scalar(query)
-    if case is None or not _visible(user, case):
+    if case is None or not can_see(user, case):
         return RequestResult(NOT_FOUND, case_id)
     org_query = select(Organization).where(Organization.id == case.org_id)
     if is_postgres(session):
@@ -193,10 +183,7 @@ def notify(session: Session, desk: DeskContext, result: RequestResult, *, case: 
         })
 
     if plan is not None and plan.tam_kind == "dedicated":
-        tams = session.scalars(
-            select(User).where(User.role == "tam", User.org_id == result.org_id,
-                               User.removed_at.is_(None)).order_by(User.id)
-        ).all()
+        tams = organization_tams(session, result.org_id)
         sent = [outbox.enqueue_for_user(session, desk, tam,
                                         reply(tam.language or desk.default_language),
                                         purpose="notice", now=now, case_id=case.id)

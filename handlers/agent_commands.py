@@ -1,17 +1,18 @@
 """Agent commands: /queue, /take, /reply, /note, /severity, /resolve, /reopen.
 
-Roles: agents and admins. A pressed button stands for the same command (handlers.actions).
+Roles: agents and admins. A pressed button stands for the same command (messages.actions).
 """
 
 from __future__ import annotations
 
 import locales
 from desk import cases
-from handlers import actions, notices
+from handlers import notices
 from handlers.partner_commands import parse_number, usage
 from handlers.registry import CommandContext, command
 from handlers.text import tail
-from handlers.types import Button, Reply
+from messages import actions
+from messages.types import Button, Reply
 from sla.display import queue_label
 from store.models import Case, User
 

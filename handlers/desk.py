@@ -14,11 +14,12 @@ from desk.context import DeskContext
 from desk.errors import DeskError
 from desk.identity import resolve_user
 from desk.ratelimit import RateLimiter, Verdict
-from handlers import actions, commands
+from handlers import commands
 from handlers.partner_commands import handle_partner_text
 from handlers.registry import COMMANDS, CommandContext
 from handlers.text import MAX_LENGTH, clean, parse_command, tail
-from handlers.types import INTERNAL, UNAVAILABLE, Incoming, Outcome, Reply
+from messages import actions
+from messages.types import INTERNAL, UNAVAILABLE, Incoming, Outcome, Reply
 from store.db import transaction
 from store.models import User
 

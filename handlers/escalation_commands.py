@@ -12,10 +12,10 @@ from escalation import service
 from escalation import summary as summaries
 from escalation.categories import CODES, infer_category, parse_category
 from escalation.delivery import attachments, summary_reply
-from handlers import actions
 from handlers.registry import CommandContext, command
 from handlers.text import parse_case_number
-from handlers.types import Button, Reply
+from messages import actions
+from messages.types import Button, Reply
 from sla import report as sla_report
 from store.models import Case, CaseMessage, Organization
 

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 import severity
 from desk import cases, outbox
 from desk.context import DeskContext
-from handlers import actions
 from handlers.text import excerpt
-from handlers.types import Button, Reply
+from messages import actions
+from messages.types import Button, Reply
 from store.models import Case, Conversation, User
 
 

@@ -11,10 +11,11 @@ from datetime import timedelta
 
 import locales
 from desk import cases
+from desk.users import USER_ROLES
 from handlers import notices
-from handlers.registry import ROLES, CommandContext, allowed_commands, command
+from handlers.registry import CommandContext, allowed_commands, command
 from handlers.text import parse_case_number, tail
-from handlers.types import Reply
+from messages.types import Reply
 from sla.display import duration_text
 from store.models import Case, User
 
@@ -72,7 +73,7 @@ def handle_partner_text(ctx: CommandContext, text: str, *, force_new: bool = Fal
     return [Reply("case.added", {"number": case.id})]
 
 
-@command("help", roles=set(ROLES), help_key="help.help", order=1)
+@command("help", roles=set(USER_ROLES), help_key="help.help", order=1)
 def help_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     lines = [locales.text(spec.help_key, ctx.language) for spec in allowed_commands(ctx.user.role)]
     return [Reply("help.list", {"commands": "\n".join(lines),
@@ -115,7 +116,7 @@ def status_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     return [status_reply(case, assignee)]
 
 
-@command("language", roles=set(ROLES), help_key="help.language", order=90)
+@command("language", roles=set(USER_ROLES), help_key="help.language", order=90)
 def language_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     if len(args) != 1:
         return usage(ctx, "help.language")

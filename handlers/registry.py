@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from desk.context import DeskContext
-from handlers.types import Incoming, Reply
+from desk.users import USER_ROLES
+from messages.types import Incoming, Reply
 from store.models import User
 
-ROLES = ("partner", "agent", "tam", "manager", "admin")
-STAFF = frozenset({"agent", "tam", "manager", "admin"})
+STAFF = frozenset(USER_ROLES) - {"partner"}
 
 
 @dataclass

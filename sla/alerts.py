@@ -20,7 +20,10 @@ from sqlalchemy.orm import Session
 import locales
 from desk.context import DeskContext
 from desk.first_response import clock_running, plan_at_opening
-from desk.outbox import Button, Reply, enqueue_for_agent_rooms, enqueue_for_user
+from desk.outbox import enqueue_for_agent_rooms, enqueue_for_user
+from desk.users import organization_tams
+from messages import actions
+from messages.types import Button, Reply
 from sla.display import duration_text
 from store.db import is_postgres, transaction
 from store.models import Case, Organization, Plan, SlaAlert, User
@@ -115,8 +118,8 @@ def _send_reminder(session: Session, desk: DeskContext, case: Case, facts: _Fact
                    now: datetime) -> int:
     room = _reminder(case, facts, now, desk.agent_language)
     if case.assignee_id is None:  # nobody took it yet: one press in the room takes it
-        room = Reply(room.key, room.params, (Button(TAKE_LABEL, f"take:{case.id}", {},
-                                                    "primary"),))
+        room = Reply(room.key, room.params, (Button(TAKE_LABEL, actions.encode("take", case.id),
+                                                    style="primary"),))
     sent = len(enqueue_for_agent_rooms(session, desk, room, purpose=PURPOSE, now=now,
                                        case_id=case.id))
     assignee = session.get(User, case.assignee_id) if case.assignee_id else None
@@ -135,10 +138,7 @@ def breach_recipients(session: Session, case: Case, plan: Plan | None) -> list[U
     ))
     if plan is None or plan.tam_kind != "dedicated":
         return managers
-    tams = session.scalars(
-        select(User).where(User.role == "tam", User.org_id == case.org_id,
-                           User.removed_at.is_(None)).order_by(User.id)
-    )
+    tams = organization_tams(session, case.org_id)
     return managers + [t for t in tams if t.id not in {m.id for m in managers}]
 
 

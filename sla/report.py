@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 import locales
 from billing.months import BillingMonth
 from desk.first_response import plan_at_opening
-from desk.outbox import Reply  # the outbox contract's message type
 from locales.formatting import babel_locale
+from messages.types import Reply
 from sla.display import duration_text
 from store.models import Case, Organization, Plan
 

@@ -22,7 +22,7 @@ from bot.channels.base import deliver_outbox_once
 from desk import demo, outbox
 from desk.context import DeskContext, Room
 from handlers.desk import Desk
-from handlers.types import Incoming, Reply
+from messages.types import Incoming, Reply
 from store.db import transaction
 from store.models import Identity, OutboxMessage, User
 

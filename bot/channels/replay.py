@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from desk import inbound, outbox
 from desk.context import DeskContext
-from handlers.types import Incoming, Outcome
+from messages.types import Incoming, Outcome
 from store.db import transaction
 
 BOT_KEY = "_desk"  # the bot's own identity, stored beside the raw update when parking

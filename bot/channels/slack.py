@@ -25,7 +25,7 @@ from bot.channels.slack_users import UserHints, known_thread
 from bot.settings import Settings, SettingsError
 from desk import inbound
 from desk.context import DeskContext
-from handlers.types import INTERNAL, UNAVAILABLE, Incoming, Outcome
+from messages.types import INTERNAL, UNAVAILABLE, Incoming, Outcome
 from store.db import transaction
 
 log = logging.getLogger("supportdesk.slack")

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import locales
-from handlers import actions
-from handlers.types import Button, Reply
+from messages import actions
+from messages.types import Button, Reply
 
 ACTION_PREFIX = "sd:"  # every button's action_id starts with this; the listener matches it
 ACTION_ID_PATTERN = re.compile(r"^sd:")

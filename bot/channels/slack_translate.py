@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from handlers.types import Incoming
+from messages.types import Incoming
 
 CHANNEL = "slack"
 # Message subtypes that carry a person's words; everything else (edits, deletions, joins,

@@ -34,7 +34,7 @@ from bot.channels.telegram_translate import (
 from bot.settings import Settings, SettingsError
 from desk import inbound
 from desk.context import DeskContext
-from handlers.types import UNAVAILABLE, Incoming, Outcome, Reply
+from messages.types import UNAVAILABLE, Incoming, Outcome, Reply
 from store.db import transaction
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 import locales
-from handlers.types import Button, Reply
+from messages.types import Button, Reply
 
 log = logging.getLogger(__name__)
 

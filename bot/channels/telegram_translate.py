@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.constants import ChatType
 
-from handlers.types import Incoming
+from messages.types import Incoming
 
 CHANNEL = "telegram"
 ALLOWED_UPDATES = ("message", "callback_query")

@@ -17,7 +17,7 @@ from desk import orgs, outbox, users
 from desk.clock import FixedClock
 from desk.context import DeskContext
 from handlers.desk import Desk
-from handlers.types import Incoming, Outcome
+from messages.types import Incoming, Outcome
 from store.db import transaction
 from store.models import Case, Organization, OutboxMessage, User
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from handlers.types import Outcome
+from messages.types import Outcome
 from store.models import Case, CaseMessage, Conversation
 from tests.conversation.conftest import World, keys, number_of
 

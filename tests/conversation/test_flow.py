@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 import locales
-from handlers.types import Outcome
+from messages.types import Outcome
 from store.models import Case, CaseMessage, Conversation
 from tests.conversation.conftest import Harness, keys, number_of
 

@@ -8,8 +8,8 @@ import pytest
 
 from desk.clock import FixedClock
 from desk.ratelimit import RateLimiter, Verdict
-from handlers import actions
 from handlers.text import clean, excerpt, parse_command, tail
+from messages import actions
 
 
 def test_clean_keeps_newlines_and_tabs_and_normalises() -> None:

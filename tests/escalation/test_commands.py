@@ -11,7 +11,7 @@ from sqlalchemy import select
 import locales
 from desk.context import DeskContext
 from handlers.desk import Desk
-from handlers.types import Incoming, Outcome
+from messages.types import Incoming, Outcome
 from store.db import transaction
 from store.models import Escalation, OutboxAttachment, OutboxMessage, User
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from desk.context import DeskContext, Room
 from handlers.desk import Desk
-from handlers.types import Incoming
+from messages.types import Incoming
 from store.db import make_session_factory
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI

@@ -11,7 +11,7 @@ from bot.channels.base import RetryLater, deliver_outbox_once
 from desk import outbox
 from desk.clock import FixedClock
 from desk.context import DeskContext
-from handlers.types import Reply
+from messages.types import Reply
 from store.db import transaction
 from store.models import OutboxMessage
 

@@ -19,7 +19,7 @@ from bot.settings import load_settings
 from desk.clock import SystemClock
 from desk.context import DeskContext
 from handlers.desk import Desk
-from handlers.types import INTERNAL, UNAVAILABLE, Incoming, Outcome, Reply
+from messages.types import INTERNAL, UNAVAILABLE, Incoming, Outcome, Reply
 from store.db import make_engine, make_session_factory, transaction
 from store.models import InboundUpdate
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, message_update, user

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from escalation.categories import CATEGORIES, CODES
 from handlers import commands
-from handlers.actions import ACTIONS
 from handlers.registry import COMMANDS
+from messages.actions import ACTIONS
 from tests.robustness.world import CAST, ORGS, World
 
 commands.load()

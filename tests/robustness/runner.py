@@ -10,9 +10,9 @@ from datetime import timedelta
 import locales
 from billing.months import BillingMonth
 from escalation.month_close import close_month
-from handlers import actions
 from handlers.text import MAX_LENGTH, clean
-from handlers.types import Incoming, Outcome, Reply
+from messages import actions
+from messages.types import Incoming, Outcome, Reply
 from store.models import OutboxMessage
 from tests.robustness.inputs import Op, render_tokens
 from tests.robustness.world import LogCapture, World, invariant_violations

@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.registry import COMMANDS
-from handlers.types import Outcome
+from messages.types import Outcome
 from store.models import Case, CaseMessage, Escalation, Organization, User
 from tests.robustness.runner import outcome_problems
 from tests.robustness.world import World, build_world, snapshot

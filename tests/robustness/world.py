@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from desk.clock import FixedClock
 from desk.context import DeskContext, Room
 from handlers.desk import Desk
-from handlers.types import Incoming, Outcome
+from messages.types import Incoming, Outcome
 from store.db import is_postgres, make_engine, make_session_factory, transaction
 from store.migrate import upgrade
 from store.models import (

@@ -27,7 +27,7 @@ from desk.clock import FixedClock
 from desk.context import DeskContext, Room
 from escalation.month_close import close_month
 from handlers.desk import Desk
-from handlers.types import Incoming
+from messages.types import Incoming
 from store.db import make_engine, make_session_factory
 
 CHANNEL = "console"

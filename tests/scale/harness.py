@@ -21,7 +21,7 @@ from desk import orgs, users
 from desk.clock import FixedClock
 from desk.context import DeskContext, Room
 from handlers.desk import Desk
-from handlers.types import Incoming
+from messages.types import Incoming
 from store.db import make_engine, make_session_factory, transaction
 from store.migrate import upgrade
 from store.models import Organization

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 import locales
 from handlers.desk import Desk
-from handlers.types import Incoming
+from messages.types import Incoming
 from sla.alerts import run_due_alerts
 from sla.display import left_or_overdue
 from store.db import transaction

@@ -145,7 +145,7 @@ def test_the_monthly_manager_summary_carries_the_sla_section(desk, month):
 
 def test_summary_on_demand_has_the_sla_section(desk, clock, month):
     from handlers.desk import Desk
-    from handlers.types import Incoming
+    from messages.types import Incoming
     from tests.sla.helpers import add_staff
 
     staff = add_staff(desk)

@@ -28,7 +28,7 @@ from bot.channels.slack_sender import SlackSender, classify_error
 from bot.settings import Settings, SettingsError
 from desk import inbound, outbox
 from desk.context import DeskContext
-from handlers.types import INTERNAL, UNAVAILABLE, Button, Outcome, Reply
+from messages.types import INTERNAL, UNAVAILABLE, Button, Outcome, Reply
 from store.db import transaction
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.harness import SIGNING_SECRET, sign

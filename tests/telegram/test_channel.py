@@ -17,7 +17,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from desk import outbox
 from desk.clock import SystemClock
 from desk.context import DeskContext, Room
-from handlers.types import INTERNAL, Button, Incoming, Outcome, Reply
+from messages.types import INTERNAL, Button, Incoming, Outcome, Reply
 from store.db import transaction
 from store.models import OutboxMessage
 from tests.fakes.telegram_api import (

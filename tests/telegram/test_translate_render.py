@@ -14,7 +14,7 @@ from bot.channels.telegram_menu import menu
 from bot.channels.telegram_render import keyboard, render, split_text, utf16_len
 from bot.channels.telegram_send import classify, native_chat_id
 from bot.channels.telegram_translate import is_text_less_private_message, to_incoming
-from handlers.types import Button, Reply
+from messages.types import Button, Reply
 from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, callback_update, message_update, user
 
 BOT = Bot("123:TEST")
