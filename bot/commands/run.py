@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from pathlib import Path
 
 import click
 
@@ -50,8 +51,12 @@ async def serve(channels: list[Channel]) -> None:
 @click.command()
 @click.option("--no-scheduler", is_flag=True,
               help="Do not run the scheduler here (another process runs `supportdesk scheduler`).")
+@click.option("--attachments", "attachments", metavar="DIR", default=None,
+              type=click.Path(file_okay=False, writable=True, path_type=Path),
+              help="Console only: the folder files the desk sends (summary CSV and chart) are "
+                   "written to; default ./supportdesk-attachments.")
 @handle_errors
-def run(no_scheduler: bool) -> None:
+def run(no_scheduler: bool, attachments: Path | None) -> None:
     """Start the desk: Slack and/or Telegram if configured, otherwise a console chat."""
     cfg = settings()
     console = not (cfg.telegram_bot_token or cfg.slack_bot_token)
@@ -75,7 +80,7 @@ def run(no_scheduler: bool) -> None:
         else:
             from bot.channels.console import run_console
 
-            run_console(desk, cfg)
+            run_console(desk, cfg, attachments=attachments)
     finally:
         if scheduler is not None:
             scheduler.shutdown()
