@@ -132,13 +132,14 @@ _CURRENT_CASE = (
     select(Case)
     .where(Case.conversation_id == bindparam("conversation_id"),
            Case.org_id == bindparam("org_id"), Case.status == "open")
-    .order_by(Case.id.desc())
+    .order_by(Case.active_since.desc(), Case.id.desc())
     .limit(1)
 )
 
 
 def current_case(session: Session, conversation: Conversation, org_id: int) -> Case | None:
-    """The conversation's newest open case of this organization."""
+    """The conversation's open case of this organization most recently opened or reopened
+    (a reopened case is where the partner's next message goes, as the reopen notice says)."""
     return session.scalar(_CURRENT_CASE, {"conversation_id": conversation.id, "org_id": org_id})
 
 
@@ -330,7 +331,7 @@ def reopen(session: Session, *, case: Case, agent: User, now: datetime) -> None:
         raise CaseConflict("case.already_open", number=case.id)
     case.status = "open"
     case.reopened_count += 1
-    case.updated_at = now
+    case.updated_at = case.active_since = now
     _message(session, case, agent, "system", "reopened", now)
     _audit(session, agent, "case.reopen", case, now, times=case.reopened_count)
 

@@ -172,6 +172,10 @@ class Case(Base):
     language: Mapped[str] = mapped_column(String(8))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     opened_at: Mapped[datetime]
+    # when the case last became open (opened, or reopened by an agent): the conversation's
+    # current case is its open case most recently made active
+    active_since: Mapped[datetime] = mapped_column(
+        default=lambda context: context.get_current_parameters()["opened_at"])
     first_response_at: Mapped[datetime | None] = mapped_column(nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
     resolution_note: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -137,6 +137,29 @@ def test_after_resolve_next_message_opens_a_new_case(harness: Harness) -> None:
             "A second, unrelated question")
 
 
+def test_after_reopen_the_next_message_goes_to_the_reopened_case(harness: Harness) -> None:
+    """The reopen notice says "messages here go to this case": they do, even when a newer
+    case is open in the same conversation."""
+    h = harness
+    org = h.add_org("Acme Messaging")
+    pat = h.add_person("Pat", "partner", org)
+    alex = h.add_person("Alex", "agent")
+    first = number_of(h.send(pat, FIRST["en"]))
+    h.send(alex, f"/resolve {first} Fixed.")
+    newer = number_of(h.send(pat, "Another question: how do we add a second phone number?"))
+    assert newer != first
+    h.clock.advance(minutes=5)
+    assert keys(h.send(alex, f"/reopen {first}")) == ["case.reopened"]
+    notice = [d for d in h.deliver() if d.key == "case.reopened_notice"]
+    assert notice and "go to this case" in notice[0].text
+    h.clock.advance(minutes=1)
+    follow_up = h.send(pat, "The delays are back since a minute ago, same numbers as before.")
+    assert keys(follow_up)[0].startswith("case.added") and number_of(follow_up) == first
+    # once the reopened case is resolved again, messages go to the newer open case
+    h.send(alex, f"/resolve {first}")
+    assert number_of(h.send(pat, "Any news on the phone number question?")) == newer
+
+
 def test_threads_are_separate_conversations(harness: Harness) -> None:
     h = harness
     org = h.add_org("Acme Messaging")

@@ -264,11 +264,12 @@ def test_no_identity_no_message_but_alert_recorded_once(desk, clock):
 
 BULK_CASES = """
 INSERT INTO cases (org_id, opened_by_id, conversation_id, status, severity, severity_source,
-    severity_reasons, subject, language, opened_at, first_response_at, reopened_count,
-    sla_due_at, sla_reminder_at, updated_at)
+    severity_reasons, subject, language, opened_at, active_since, first_response_at,
+    reopened_count, sla_due_at, sla_reminder_at, updated_at)
 SELECT org_id, opened_by_id, conversation_id,
     CASE WHEN g % 10 = 0 THEN 'open' ELSE 'resolved' END, severity, severity_source,
     severity_reasons, subject, language, opened_at - g * interval '1 hour',
+    opened_at - g * interval '1 hour',
     CASE WHEN g % 50 = 0 THEN NULL ELSE opened_at - g * interval '1 hour' + interval '5 min' END,
     0, opened_at - g * interval '1 hour' + interval '1 hour',
     opened_at - g * interval '1 hour' + interval '45 min', updated_at
