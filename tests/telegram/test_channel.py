@@ -170,7 +170,7 @@ def test_a_private_sticker_gets_a_text_only_hint_in_the_sender_language(
     uid = api.push_update(sticker)
     api.wait_for(lambda: api.confirmed_offset > uid, what="the sticker")
     assert handler.seen == []
-    assert api.sent_texts(42)[0].startswith("Ich kann bisher nur Text lesen")
+    assert api.sent_texts(42)[0].startswith("Ich kann bisher nur Textnachrichten lesen")
 
 
 def test_the_same_update_id_twice_is_answered_once(
