@@ -17,3 +17,7 @@ class Conflict(DeskError):
 
 class Invalid(DeskError):
     """A value is malformed or not allowed here (bad currency, role, month, amount...)."""
+
+
+class Ambiguous(DeskError):
+    """A name matches several records that differ only by case or spacing."""

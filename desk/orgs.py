@@ -9,11 +9,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from billing.limits import MAX_AMOUNT
 from billing.money import CENT, CURRENCIES, Money, to_amount
 from billing.months import BillingMonth
 from billing.plans import PlanTerms
 from desk import audit
-from desk.errors import Conflict, Invalid, NotFound
+from desk.errors import Ambiguous, Conflict, Invalid, NotFound
 from desk.plans import assign, get_plan, plan_in_force, terms
 from store.models import LicenseFee, Organization, PartnerAccount, Plan
 
@@ -21,17 +22,38 @@ BILLING_MODELS = ("partner-paid", "direct-paid")
 MAX_NAME = 120
 
 
+def _spaced(name: str) -> str:
+    return " ".join(name.split())
+
+
+def orgs_named(session: Session, name: str) -> list[Organization]:
+    """The organizations a typed name means: the one with exactly that name (spacing
+    normalized), else every one whose name is the same ignoring case."""
+    cleaned = _spaced(name)
+    if not cleaned:
+        return []
+    exact = session.scalar(select(Organization).where(Organization.name == cleaned))
+    if exact is not None:
+        return [exact]
+    query = select(Organization).order_by(Organization.name)
+    if cleaned.isascii():  # SQLite's lower() folds ASCII letters only: narrow in SQL then
+        query = query.where(func.lower(Organization.name) == cleaned.lower())
+    key = cleaned.casefold()
+    return [o for o in session.scalars(query) if _spaced(o.name).casefold() == key]
+
+
 def find_org(session: Session, name: str) -> Organization | None:
-    """By exact name, else by the same name ignoring case and surrounding spaces."""
-    cleaned = name.strip()
-    org = session.scalar(select(Organization).where(Organization.name == cleaned))
-    if org is None and cleaned:
-        org = session.scalar(select(Organization)
-                             .where(func.lower(Organization.name) == cleaned.lower()))
-    return org
+    """The organization named `name` in any case; Ambiguous when several differ only by case."""
+    found = orgs_named(session, name)
+    if len(found) > 1:
+        listed = ", ".join(repr(o.name) for o in found)
+        raise Ambiguous(f"organization name {name.strip()!r} is ambiguous: it matches {listed}; "
+                        f"type the name exactly as listed")
+    return found[0] if found else None
 
 
 def get_org(session: Session, name: str) -> Organization:
+    """The organization named `name` in any case, or NotFound / Ambiguous."""
     org = find_org(session, name)
     if org is None:
         raise NotFound(f"unknown organization {name!r} (see: supportdesk org list)")
@@ -58,9 +80,9 @@ def create_org(session: Session, *, name: str, plan_name: str, currency: str,
     if model not in BILLING_MODELS:
         raise Invalid(f"unknown billing model {billing_model!r}: expected one of "
                       f"{', '.join(BILLING_MODELS)}")
-    existing = find_org(session, cleaned)
-    if existing is not None:
-        raise Conflict(f"an organization named {existing.name!r} already exists")
+    existing = orgs_named(session, cleaned)
+    if existing:
+        raise Conflict(f"an organization named {existing[0].name!r} already exists")
     plan = get_plan(session, plan_name)
     org = Organization(name=cleaned, currency=code, billing_model=model, created_at=now)
     session.add(org)
@@ -106,6 +128,8 @@ def set_license_fees(session: Session, org: Organization, month: BillingMonth,
         raise Invalid(f"invalid license fees {amount!r}: expected a decimal amount")
     if amount < 0:
         raise Invalid(f"invalid license fees {amount}: must not be negative")
+    if amount > MAX_AMOUNT:
+        raise Invalid(f"invalid license fees {amount}: at most {MAX_AMOUNT}")
     if amount != amount.quantize(CENT):
         raise Invalid(f"invalid license fees {amount}: at most two decimals")
     cents = Money(amount, org.currency).cents

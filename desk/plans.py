@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime, tzinfo
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from billing.limits import MAX_AMOUNT, MAX_FREE_ESCALATIONS, MAX_QUEUE_PRIORITY
 from billing.money import CENT, to_amount, to_cents
 from billing.months import BillingMonth
 from billing.plans import PlanTerms
@@ -20,6 +21,7 @@ from desk.plan_sql import in_force
 from store.models import Organization, Plan, PlanAssignment
 
 ASSIGNMENT_REASONS = ("onboarding", "admin", "partner", "auto-upgrade")
+MAX_DISPLAY_NAME = 80
 _PLAN_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
@@ -69,13 +71,33 @@ def _check_name(session: Session, name: str) -> str:
     return cleaned
 
 
+def _check_ranges(name: str, new: PlanTerms) -> None:
+    """Numbers and names within what the plan columns hold and the domain accepts."""
+    for label, amount in (("fee", new.fee), ("overflow price", new.overflow_price),
+                          ("upgrade threshold", new.auto_upgrade_above)):
+        if amount is not None and amount > MAX_AMOUNT:
+            raise Invalid(f"invalid plan {name!r}: the {label} may be at most {MAX_AMOUNT}")
+    if not 0 <= new.free_escalations <= MAX_FREE_ESCALATIONS:
+        raise Invalid(f"invalid plan {name!r}: free escalations must be 0 to "
+                      f"{MAX_FREE_ESCALATIONS}")
+    if not 0 <= new.queue_priority <= MAX_QUEUE_PRIORITY:
+        raise Invalid(f"invalid plan {name!r}: the queue priority must be 0 to "
+                      f"{MAX_QUEUE_PRIORITY}")
+    if len(new.display_name.strip()) > MAX_DISPLAY_NAME:
+        raise Invalid(f"invalid plan {name!r}: the display name is longer than "
+                      f"{MAX_DISPLAY_NAME} characters")
+
+
 def _build(session: Session, fields: dict[str, Any]) -> PlanTerms:
     """Terms from fields, every refusal as Invalid/NotFound with the plan's name in it."""
     name = fields.get("name", "")
     try:
         new = PlanTerms(**fields)
+    except InvalidOperation:  # a Decimal NaN compared with zero
+        raise Invalid(f"invalid plan {name!r}: amounts must be finite numbers") from None
     except (TypeError, ValueError) as exc:
         raise Invalid(f"invalid plan {name!r}: {exc}") from None
+    _check_ranges(name, new)
     for label, amount in (("fee", new.fee), ("overflow price", new.overflow_price),
                           ("upgrade threshold", new.auto_upgrade_above)):
         if amount is not None and amount != amount.quantize(CENT):

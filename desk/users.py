@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -14,6 +15,9 @@ from store.models import Identity, Organization, User
 
 USER_ROLES = ("partner", "agent", "tam", "manager", "admin")
 CHANNELS = ("slack", "telegram", "console")
+MAX_TELEGRAM_USER_ID = 2**52 - 1  # Bot API: user ids have at most 52 significant bits
+_TELEGRAM_USER_ID = re.compile(r"[1-9][0-9]{0,15}")
+_SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{1,20}", re.IGNORECASE)
 
 
 def check_channel(channel: str) -> str:
@@ -42,6 +46,27 @@ def check_external_id(external_id: str) -> str:
     cleaned = str(external_id).strip()
     if not cleaned or len(cleaned) > 64 or any(c.isspace() for c in cleaned):
         raise Invalid(f"invalid chat id {external_id!r}: 1-64 characters without spaces")
+    return cleaned
+
+
+def check_user_id_form(channel: str, external_id: str) -> str:
+    """A person's id as the channel writes it: Telegram a positive whole number (at most 52
+    bits), Slack U or W and letters or digits (upper-cased); other channels any chat id.
+
+    For ids typed by an admin; ids that arrive in updates are the channel's own.
+    """
+    channel = check_channel(channel)
+    cleaned = check_external_id(external_id)
+    if channel == "telegram":
+        if not (_TELEGRAM_USER_ID.fullmatch(cleaned) and int(cleaned) <= MAX_TELEGRAM_USER_ID):
+            raise Invalid(f"invalid telegram user id {external_id!r}: a Telegram user id is a "
+                          f"positive whole number, e.g. 123456789")
+        return cleaned
+    if channel == "slack":
+        if not _SLACK_USER_ID.fullmatch(cleaned):
+            raise Invalid(f"invalid slack user id {external_id!r}: a Slack user id is U or W "
+                          f"followed by letters and digits, e.g. U0123ABC")
+        return cleaned.upper()
     return cleaned
 
 

@@ -17,6 +17,7 @@ from store.models import Plan, SlaTarget
 
 SEVERITIES = (1, 2, 3)
 MAX_MINUTES = 30 * 24 * 60  # a first-response target longer than 30 days is a typo
+_MAX_DIGITS = len(str(MAX_MINUTES))  # longer numbers are over the limit in any unit
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?")
 
 
@@ -37,6 +38,9 @@ def parse_duration(text: str) -> int:
     match = _DURATION.fullmatch(cleaned)
     if not cleaned or match is None or not any(match.groups()):
         raise Invalid(f"bad duration {text!r}: use e.g. 30m, 1h, 2h30m or 1d")
+    if any(g and len(g.lstrip("0")) > _MAX_DIGITS for g in match.groups()):
+        shown = text if len(text) <= 24 else text[:23] + "…"
+        raise Invalid(f"bad duration {shown!r}: a target may be at most 30 days")
     days, hours, minutes = (int(g) if g else 0 for g in match.groups())
     total = days * 1440 + hours * 60 + minutes
     if total <= 0:
