@@ -6,7 +6,6 @@ import getpass
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -14,7 +13,6 @@ import click
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from billing.money import parse_amount
 from billing.months import BillingMonth
 from bot.commands import common
 from desk.context import DeskContext
@@ -22,6 +20,7 @@ from desk.errors import DeskError
 from store.db import transaction
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 class OneLineUsageError(click.UsageError):
@@ -116,35 +115,10 @@ def admin_command(func: F) -> F:
     return common.handle_errors(wrapper)  # type: ignore[return-value]
 
 
-def required(value: str | None, option: str, hint: str) -> str:
-    if value is None or not value.strip():
+def required(value: T | None, option: str, hint: str) -> T:
+    """The value of an option the command cannot do without; missing: one line, exit 2."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         common.fail(f"missing {option} ({hint})")
-    return value
-
-
-def month_arg(text: str, option: str = "--month") -> BillingMonth:
-    try:
-        return BillingMonth.parse(text)
-    except ValueError as exc:
-        common.fail(f"{option}: {exc}")
-
-
-def amount_arg(text: str, option: str) -> Decimal:
-    try:
-        return parse_amount(text)
-    except ValueError as exc:
-        common.fail(f"{option}: {exc}")
-
-
-def int_arg(text: str | None, option: str, minimum: int = 0) -> int | None:
-    if text is None:
-        return None
-    try:
-        value = int(text.strip())
-    except ValueError:
-        common.fail(f"{option}: expected a whole number, got {text!r}")
-    if value < minimum:
-        common.fail(f"{option}: must be at least {minimum}, got {value}")
     return value
 
 
@@ -160,3 +134,9 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]],
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
         if index == 0:
             click.echo("  ".join("-" * w for w in widths))
+
+
+def month_of_desk(given: BillingMonth | None, rule: common.MonthRule) -> common.ChosenMonth:
+    """common.choose_month at the desk's now, in its billing time zone."""
+    desk = current_desk()
+    return common.choose_month(given, rule, desk.clock.now(), desk.billing_tz)

@@ -5,74 +5,81 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from typing import Any
 
 import click
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from billing.money import Money
 from billing.months import BillingMonth
-from bot.commands.common import desk as build_desk
-from bot.commands.common import emit_json, fail, handle_errors, json_option
-from store.db import transaction
-from store.models import InvoiceLine, MonthClose, Organization
+from bot.commands._admin import (
+    AdminCommand,
+    admin_command,
+    current_desk,
+    month_of_desk,
+    unit_of_work,
+)
+from bot.commands.common import (
+    MONTH,
+    emit_json,
+    fail,
+    json_option,
+    say_month,
+    stdout_is_terminal,
+)
+from desk import orgs
+from store.models import InvoiceLine, MonthClose
+
+SUMMARY_FORMATS = ("text", "json", "csv", "png")
 
 
-def _month(text: str) -> BillingMonth:
-    try:
-        return BillingMonth.parse(text)
-    except ValueError as exc:
-        fail(str(exc))
-
-
-def _org(session: Session, name: str) -> Organization:
-    org = session.scalar(select(Organization).where(Organization.name == name))
-    if org is None:
-        fail(f"no organization named {name!r}")
-    return org
-
-
-@click.command()
-@click.option("--org", "org_name", required=True, help="Organization name.")
-@click.option("--month", "month_text", required=True, help="Billing month, YYYY-MM.")
+@click.command(cls=AdminCommand)
+@click.option("--org", "org_name", required=True, help="Organization name (any case).")
+@click.option("--month", type=MONTH, help="Billing month; default: the current month.")
 @json_option
-@handle_errors
-def escalations(org_name: str, month_text: str, as_json: bool) -> None:
-    """An organization's escalation numbers for a month."""
+@admin_command
+def escalations(org_name: str, month: BillingMonth | None, as_json: bool) -> None:
+    """An organization's escalation numbers for a month (so far, for the current one)."""
     from escalation.service import numbers
 
-    month = _month(month_text)
-    desk = build_desk()
-    with transaction(desk.sessions) as session:
-        org = _org(session, org_name)
-        n = numbers(session, org.id, month)
-    doc = {"organization": org_name, "month": str(month), "allowance": n.allowance,
+    chosen = month_of_desk(month, "current")
+    with unit_of_work() as (session, _desk, _now):
+        org = orgs.get_org(session, org_name)
+        n = numbers(session, org.id, chosen.month)
+    doc = {"organization": org.name, "month": str(chosen), "allowance": n.allowance,
            "counted": n.counted, "pending": n.pending, "remaining": n.remaining,
            "overflow": n.overflow}
+    say_month(chosen, as_json)
     if as_json:
         emit_json(doc)
         return
-    click.echo(f"{org_name} {month}: allowance {n.allowance}, counted {n.counted}, "
+    click.echo(f"{org.name} {chosen}: allowance {n.allowance}, counted {n.counted}, "
                f"pending {n.pending}, remaining {n.remaining}, overflow {n.overflow}")
 
 
-@click.command(name="close-month")
-@click.argument("month_text", metavar="YYYY-MM")
+def _amounts(cents_by_currency: dict[str, int]) -> dict[str, str]:
+    return {c: str(Money.from_cents(v, c).amount) for c, v in sorted(cents_by_currency.items())}
+
+
+@click.command(name="close-month", cls=AdminCommand)
+@click.argument("month", metavar="YYYY-MM", type=MONTH)
 @json_option
-@handle_errors
-def close_month(month_text: str, as_json: bool) -> None:
+@admin_command
+def close_month(month: BillingMonth, as_json: bool) -> None:
     """Close a month for every organization: bill the overflow exactly once."""
     from escalation.month_close import MonthNotEnded
     from escalation.month_close import close_month as close
 
-    month = _month(month_text)
-    desk = build_desk()
+    desk = current_desk()
     try:
         report = close(desk.sessions, month, desk.clock.now(), desk.billing_tz)
     except MonthNotEnded as exc:
         fail(str(exc))
     if as_json:
-        emit_json(report.as_dict())
+        doc: dict[str, Any] = report.as_dict()
+        doc["charges"] = _amounts(report.charges_cents)
+        doc["fees"] = _amounts(report.fees_cents)
+        emit_json(doc)
         return
     click.echo(f"{report.month}: closed {report.closed} organizations "
                f"({report.already_closed} already closed), {report.lines} invoice lines, "
@@ -81,35 +88,38 @@ def close_month(month_text: str, as_json: bool) -> None:
         click.echo(f"  overflow charges {Money.from_cents(cents, currency)}")
 
 
-@click.command()
-@click.option("--org", "org_name", required=True, help="Organization name.")
-@click.option("--month", "month_text", required=True, help="Billing month, YYYY-MM.")
+@click.command(cls=AdminCommand)
+@click.option("--org", "org_name", required=True, help="Organization name (any case).")
+@click.option("--month", type=MONTH, help="Billing month; default: the last closed month.")
 @json_option
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
-@handle_errors
-def invoice(org_name: str, month_text: str, as_json: bool, as_csv: bool) -> None:
+@admin_command
+def invoice(org_name: str, month: BillingMonth | None, as_json: bool, as_csv: bool) -> None:
     """The invoice lines of an organization and month (after the month is closed)."""
     if as_json and as_csv:
         fail("choose one of --json and --csv")
-    month = _month(month_text)
-    desk = build_desk()
-    with transaction(desk.sessions) as session:
-        org = _org(session, org_name)
+    chosen = month_of_desk(month, "last closed")
+    with unit_of_work() as (session, _desk, _now):
+        org = orgs.get_org(session, org_name)
         closed = session.scalar(select(MonthClose).where(
-            MonthClose.org_id == org.id, MonthClose.month == str(month)))
+            MonthClose.org_id == org.id, MonthClose.month == str(chosen)))
         lines = session.scalars(select(InvoiceLine).where(
-            InvoiceLine.org_id == org.id, InvoiceLine.month == str(month))
+            InvoiceLine.org_id == org.id, InvoiceLine.month == str(chosen))
             .order_by(InvoiceLine.id)).all()
     if closed is None:
-        fail(f"{month} is not closed for {org_name}: run `supportdesk close-month {month}`")
+        default = "" if chosen.rule is None else \
+            f" (the {chosen.rule} month by default; --month YYYY-MM for another)"
+        fail(f"{chosen} is not closed for {org.name}{default}: run "
+             f"`supportdesk close-month {chosen}`")
     rows = [{"kind": li.kind, "description": li.description, "quantity": li.quantity,
              "unit": str(Money.from_cents(li.unit_cents, li.currency).amount),
              "amount": str(Money.from_cents(li.amount_cents, li.currency).amount),
              "currency": li.currency} for li in lines]
     total = sum((Money.from_cents(li.amount_cents, li.currency) for li in lines),
                 Money.zero(org.currency))
+    say_month(chosen, as_json)
     if as_json:
-        emit_json({"organization": org_name, "month": str(month), "currency": org.currency,
+        emit_json({"organization": org.name, "month": str(chosen), "currency": org.currency,
                    "lines": rows, "total": str(total.amount),
                    "escalations_processed": closed.escalations_processed})
     elif as_csv:
@@ -120,28 +130,51 @@ def invoice(org_name: str, month_text: str, as_json: bool, as_csv: bool) -> None
         writer.writerows(rows)
         click.echo(out.getvalue(), nl=False)
     else:
-        click.echo(f"Invoice {org_name} {month} ({org.currency})")
+        click.echo(f"Invoice {org.name} {chosen} ({org.currency})")
         for r in rows:
             click.echo(f"  {r['description']:<40} {r['quantity']:>5} x {r['unit']:>9} "
                        f"= {r['amount']:>10}")
         click.echo(f"  {'Total':<40} {'':>5}   {'':>9}   {total.amount!s:>10}")
 
 
-@click.command()
-@click.option("--month", "month_text", required=True, help="Billing month, YYYY-MM.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "png"]),
-              default="text", show_default=True)
+def _summary_format(fmt: str | None, as_json: bool) -> str:
+    """--json is --format json; asking for both JSON and another format is a mistake."""
+    if as_json and fmt not in (None, "json"):
+        fail(f"choose one of --json and --format {fmt}")
+    return "json" if as_json else fmt or "text"
+
+
+def _write(data: bytes, output: str | None) -> None:
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        with open(output, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
+
+
+@click.command(cls=AdminCommand)
+@click.option("--month", type=MONTH, help="Billing month; default: the last closed month.")
+@click.option("--format", "fmt", type=click.Choice(SUMMARY_FORMATS, case_sensitive=False),
+              help="text (default), json, csv or png (png needs --output or a pipe).")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to this file instead of stdout.")
-@handle_errors
-def summary(month_text: str, fmt: str, output: str | None) -> None:
+@json_option
+@admin_command
+def summary(month: BillingMonth | None, fmt: str | None, output: str | None,
+            as_json: bool) -> None:
     """The monthly escalation summary (what managers receive)."""
     from escalation import summary as summaries
 
-    month = _month(month_text)
-    desk = build_desk()
-    with transaction(desk.sessions) as session:
-        built = summaries.build(session, month, desk.billing_tz)
+    fmt = _summary_format(fmt, as_json)
+    if fmt == "png" and output is None and stdout_is_terminal():
+        fail("refusing to write a PNG image to the terminal: use --output FILE or a pipe")
+    chosen = month_of_desk(month, "last closed")
+    with unit_of_work() as (session, desk, _now):
+        built = summaries.build(session, chosen.month, desk.billing_tz)
     if fmt == "png":
         from escalation.chart import render_png
 
@@ -151,14 +184,5 @@ def summary(month_text: str, fmt: str, output: str | None) -> None:
                   "csv": summaries.to_csv}[fmt]
         content = render(built)
         data = (content if content.endswith("\n") else content + "\n").encode("utf-8")
-    if output:
-        try:
-            with open(output, "wb") as handle:
-                handle.write(data)
-        except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror}")
-        return
-    if fmt == "png" and sys.stdout.isatty():
-        fail("refusing to print a PNG on a terminal: use --output FILE")
-    sys.stdout.buffer.write(data)
-    sys.stdout.flush()
+    _write(data, output)
+    say_month(chosen, fmt == "json")

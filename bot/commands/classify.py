@@ -8,6 +8,7 @@ import click
 
 import locales
 import severity
+from bot.commands._admin import AdminCommand
 from bot.commands.common import emit_json, fail, handle_errors, json_option
 
 
@@ -17,7 +18,7 @@ def _message(words: tuple[str, ...]) -> str:
     return " ".join(words)
 
 
-@click.command()
+@click.command(cls=AdminCommand)
 @click.argument("text", nargs=-1)
 @json_option
 @handle_errors

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
+from bot.commands._admin import AdminGroup
 from bot.commands.common import emit_json, handle_errors, json_option, settings
 from store.db import make_engine
 from store.migrate import current_revision, upgrade
 
 
-@click.group()
+@click.group(cls=AdminGroup)
 def db() -> None:
     """Database schema commands."""
 

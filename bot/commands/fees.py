@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import click
 
+from billing.months import BillingMonth
 from billing.plans import upgrade_target
 from bot.commands._admin import (
     AdminGroup,
     actor,
     admin_command,
-    amount_arg,
-    month_arg,
     print_table,
     required,
     unit_of_work,
 )
-from bot.commands.common import emit_json, json_option
+from bot.commands.common import MONEY, MONTH, emit_json, json_option
 from desk import orgs
 from desk.plans import plan_in_force, terms
 
@@ -27,15 +28,16 @@ def fees() -> None:
 
 @fees.command("set")
 @click.argument("name")
-@click.option("--month", metavar="YYYY-MM", help="The month the fees are for, YYYY-MM.")
-@click.option("--amount", metavar="AMOUNT",
+@click.option("--month", type=MONTH, help="The month the fees are for (required).")
+@click.option("--amount", type=MONEY, metavar="AMOUNT",
               help="Fees of that month, e.g. 575.00 (no currency; the org's).")
 @json_option
 @admin_command
-def set_cmd(name: str, month: str | None, amount: str | None, as_json: bool) -> None:
+def set_cmd(name: str, month: BillingMonth | None, amount: Decimal | None,
+            as_json: bool) -> None:
     """Record (or correct) organization NAME's license fees of a month."""
-    when = month_arg(required(month, "--month", "YYYY-MM"))
-    value = amount_arg(required(amount, "--amount", "e.g. 575.00"), "--amount")
+    when = required(month, "--month", "YYYY-MM")
+    value = required(amount, "--amount", "e.g. 575.00")
     with unit_of_work() as (session, _desk, now):
         target = orgs.get_org(session, name)
         orgs.set_license_fees(session, target, when, value, now=now, actor=actor())

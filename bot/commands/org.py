@@ -9,12 +9,12 @@ from bot.commands._admin import (
     AdminGroup,
     actor,
     admin_command,
-    month_arg,
+    month_of_desk,
     print_table,
     required,
     unit_of_work,
 )
-from bot.commands.common import emit_json, json_option
+from bot.commands.common import MONTH, emit_json, json_option, say_month
 from desk import orgs
 from desk.orgs import BILLING_MODELS, OrgMonth
 
@@ -72,15 +72,17 @@ def add_cmd(name: str, plan_name: str, currency: str | None, billing_model: str 
 
 
 @org.command("list")
-@click.option("--month", metavar="YYYY-MM",
-              help="Show the plan in force in this month (YYYY-MM); default: now.")
+@click.option("--month", type=MONTH,
+              help="Show the plan in force in this month; default: the current month.")
 @json_option
 @admin_command
-def list_cmd(month: str | None, as_json: bool) -> None:
+def list_cmd(month: BillingMonth | None, as_json: bool) -> None:
     """List organizations with their plan in force."""
-    with unit_of_work() as (session, desk, now):
-        when = month_arg(month) if month else BillingMonth.of(now, desk.billing_tz)
+    chosen = month_of_desk(month, "current")
+    when = chosen.month
+    with unit_of_work() as (session, _desk, _now):
         views = [orgs.describe(session, o, when) for o in orgs.list_orgs(session)]
+    say_month(chosen, as_json)
     if as_json:
         emit_json({"month": str(when), "organizations": [v.as_dict() for v in views]})
         return
@@ -94,14 +96,15 @@ def list_cmd(month: str | None, as_json: bool) -> None:
 
 @org.command("show")
 @click.argument("name")
-@click.option("--month", metavar="YYYY-MM", help="Billing month YYYY-MM; default: the current one.")
+@click.option("--month", type=MONTH, help="Billing month; default: the current month.")
 @json_option
 @admin_command
-def show_cmd(name: str, month: str | None, as_json: bool) -> None:
+def show_cmd(name: str, month: BillingMonth | None, as_json: bool) -> None:
     """Show organization NAME in a month: plan, allowance, fee, partner ids, license fees."""
-    with unit_of_work() as (session, desk, now):
-        when = month_arg(month) if month else BillingMonth.of(now, desk.billing_tz)
-        view = orgs.describe(session, orgs.get_org(session, name), when)
+    chosen = month_of_desk(month, "current")
+    with unit_of_work() as (session, _desk, _now):
+        view = orgs.describe(session, orgs.get_org(session, name), chosen.month)
+    say_month(chosen, as_json)
     if as_json:
         emit_json(view.as_dict())
     else:

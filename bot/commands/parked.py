@@ -79,7 +79,8 @@ def _clip(text: str) -> str:
 
 def _channel_option(func: Any) -> Any:
     return click.option("--channel", default="telegram", show_default=True,
-                        type=click.Choice(REPLAYABLE), help="The channel that parked it.")(func)
+                        type=click.Choice(REPLAYABLE, case_sensitive=False),
+                        help="The channel that parked it.")(func)
 
 
 @parked.command("replay")
@@ -129,8 +130,9 @@ def replay_cmd(update_id: str, channel: str, as_json: bool) -> None:
 @parked.command("drop")
 @click.argument("update_id")
 @_channel_option
+@json_option
 @admin_command
-def drop_cmd(update_id: str, channel: str) -> None:
+def drop_cmd(update_id: str, channel: str, as_json: bool) -> None:
     """Settle a parked update without processing it (it stays on record, marked settled)."""
     desk = current_desk()
     with transaction(desk.sessions) as session:
@@ -144,4 +146,8 @@ def drop_cmd(update_id: str, channel: str) -> None:
         inbound.settle(row, now)
         audit.record(session, actor=actor(), action="parked.drop", entity="inbound_update",
                      entity_id=f"{channel}:{update_id}", details=_summary(row.payload), now=now)
+        dropped = _row(row)
+    if as_json:
+        emit_json({**dropped, "status": "dropped"})
+        return
     click.echo(f"dropped {channel} update {update_id}; it stays on record as settled")

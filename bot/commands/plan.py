@@ -12,14 +12,20 @@ from bot.commands._admin import (
     AdminGroup,
     actor,
     admin_command,
-    amount_arg,
-    int_arg,
-    month_arg,
+    month_of_desk,
     print_table,
     required,
     unit_of_work,
 )
-from bot.commands.common import emit_json, json_option
+from bot.commands.common import (
+    COUNT,
+    MONEY,
+    MONTH,
+    PRIORITY,
+    emit_json,
+    json_option,
+    say_month,
+)
 from desk import orgs, plans
 from store.models import Plan
 
@@ -42,10 +48,6 @@ def _doc(p: Plan) -> dict[str, Any]:
 
 def _status(p: Plan) -> str:
     return "archived" if p.archived else "hidden" if p.hidden else "active"
-
-
-def _optional_amount(text: str | None, option: str) -> Decimal | None:
-    return None if text is None else amount_arg(text, option)
 
 
 @plan.command("list")
@@ -80,18 +82,19 @@ def _echo_plan(verb: str, p: Plan, as_json: bool) -> None:
 
 TERMS_OPTIONS = [
     click.option("--display-name", metavar="TEXT", help="Name shown to partners."),
-    click.option("--fee", metavar="AMOUNT",
+    click.option("--fee", type=MONEY, metavar="AMOUNT",
                  help="Plan fee per month, e.g. 750.00 (in the org's currency)."),
-    click.option("--free-escalations", metavar="N", help="Free escalations per calendar month."),
-    click.option("--overflow-price", metavar="AMOUNT",
+    click.option("--free-escalations", type=COUNT, metavar="N",
+                 help=f"Free escalations per calendar month (0-{COUNT.maximum})."),
+    click.option("--overflow-price", type=MONEY, metavar="AMOUNT",
                  help="Price of each further escalation, e.g. 25.00."),
     click.option("--tam", "tam_kind", metavar="KIND",
                  help="Technical Account Manager: community or dedicated."),
-    click.option("--priority", "queue_priority", metavar="N",
-                 help="Queue priority (higher served first)."),
+    click.option("--priority", "queue_priority", type=PRIORITY, metavar="N",
+                 help=f"Queue priority, 0-{PRIORITY.maximum} (higher served first)."),
     click.option("--beta", "beta_access", metavar="ACCESS",
                  help="Beta programmes: on_request or invited."),
-    click.option("--upgrade-above", metavar="AMOUNT",
+    click.option("--upgrade-above", type=MONEY, metavar="AMOUNT",
                  help="Auto-upgrade when monthly license fees exceed this."),
     click.option("--upgrade-to", metavar="PLAN",
                  help="Plan to auto-upgrade to (with --upgrade-above)."),
@@ -104,19 +107,24 @@ def terms_options(func: Any) -> Any:
     return func
 
 
-def _changes(display_name: str | None, fee: str | None, free_escalations: str | None,
-             overflow_price: str | None, tam_kind: str | None, queue_priority: str | None,
-             beta_access: str | None, upgrade_above: str | None,
+def _lowered(text: str | None) -> str | None:
+    return None if text is None else text.strip().lower()
+
+
+def _changes(display_name: str | None, fee: Decimal | None, free_escalations: int | None,
+             overflow_price: Decimal | None, tam_kind: str | None, queue_priority: int | None,
+             beta_access: str | None, upgrade_above: Decimal | None,
              upgrade_to: str | None) -> dict[str, Any]:
+    """The terms given on the command line (None: not given); kinds match in any case."""
     return {
         "display_name": display_name,
-        "fee": _optional_amount(fee, "--fee"),
-        "free_escalations": int_arg(free_escalations, "--free-escalations"),
-        "overflow_price": _optional_amount(overflow_price, "--overflow-price"),
-        "tam_kind": tam_kind,
-        "queue_priority": int_arg(queue_priority, "--priority"),
-        "beta_access": beta_access,
-        "auto_upgrade_above": _optional_amount(upgrade_above, "--upgrade-above"),
+        "fee": fee,
+        "free_escalations": free_escalations,
+        "overflow_price": overflow_price,
+        "tam_kind": _lowered(tam_kind),
+        "queue_priority": queue_priority,
+        "beta_access": _lowered(beta_access),
+        "auto_upgrade_above": upgrade_above,
         "auto_upgrade_to": upgrade_to,
     }
 
@@ -126,11 +134,11 @@ def _changes(display_name: str | None, fee: str | None, free_escalations: str | 
 @terms_options
 @json_option
 @admin_command
-def add_cmd(name: str, as_json: bool, **options: str | None) -> None:
+def add_cmd(name: str, as_json: bool, **options: Any) -> None:
     """Add plan NAME; --display-name, --fee, --free-escalations and --overflow-price needed."""
     for option in ("display_name", "fee", "free_escalations", "overflow_price"):
         required(options[option], "--" + option.replace("_", "-"), "see --help")
-    fields = _changes(**options)  # type: ignore[arg-type]
+    fields = _changes(**options)
     fields = {k: v for k, v in fields.items() if v is not None}
     with unit_of_work() as (session, _desk, now):
         created = plans.add_plan(session, name=name, now=now, actor=actor(), **fields)
@@ -143,9 +151,9 @@ def add_cmd(name: str, as_json: bool, **options: str | None) -> None:
 @terms_options
 @json_option
 @admin_command
-def duplicate_cmd(source: str, new_name: str, as_json: bool, **options: str | None) -> None:
+def duplicate_cmd(source: str, new_name: str, as_json: bool, **options: Any) -> None:
     """Copy plan SOURCE as NEW_NAME, changing the terms given as options."""
-    changes = _changes(**options)  # type: ignore[arg-type]
+    changes = _changes(**options)
     with unit_of_work() as (session, _desk, now):
         created = plans.duplicate_plan(session, source, new_name, now=now, actor=actor(),
                                        **changes)
@@ -178,25 +186,26 @@ def archive_cmd(name: str, as_json: bool) -> None:
 @plan.command("assign")
 @click.argument("org_name", metavar="ORG")
 @click.argument("plan_name", metavar="PLAN")
-@click.option("--month", metavar="YYYY-MM",
-              help="Effective month YYYY-MM; default: the next billing month.")
+@click.option("--month", type=MONTH, help="Effective month; default: the next month.")
 @json_option
 @admin_command
-def assign_cmd(org_name: str, plan_name: str, month: str | None, as_json: bool) -> None:
+def assign_cmd(org_name: str, plan_name: str, month: BillingMonth | None,
+               as_json: bool) -> None:
     """Put organization ORG on PLAN from the next month (or --month), never mid-month."""
+    chosen = month_of_desk(month, "next")
+    effective = chosen.month
     with unit_of_work() as (session, desk, now):
-        current = BillingMonth.of(now, desk.billing_tz)
-        effective = month_arg(month) if month else current.next()
         target = orgs.get_org(session, org_name)
-        chosen = plans.get_plan(session, plan_name)
+        plan = plans.get_plan(session, plan_name)
         before = plans.plan_in_force(session, target.id, effective)
-        plans.assign(session, target, chosen, effective, "admin", now, actor=actor(),
+        plans.assign(session, target, plan, effective, "admin", now, actor=actor(),
                      tz=desk.billing_tz)
-    doc = {"organization": target.name, "plan": chosen.name, "effective_month": str(effective),
+    doc = {"organization": target.name, "plan": plan.name, "effective_month": str(effective),
            "previous_plan": None if before is None else before.name}
+    say_month(chosen, as_json)
     if as_json:
         emit_json(doc)
     else:
-        click.echo(f"{target.name} is on {chosen.display_name} ({chosen.name}) from {effective}"
+        click.echo(f"{target.name} is on {plan.display_name} ({plan.name}) from {effective}"
                    + ("" if before is None else f" (was {before.name})"))
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import click
 
+from billing.months import BillingMonth
 from bot.commands._admin import (
     AdminGroup,
     actor,
     admin_command,
-    month_arg,
+    month_of_desk,
     print_table,
     unit_of_work,
 )
-from bot.commands.common import emit_json, fail, json_option
+from bot.commands.common import MONTH, emit_json, fail, json_option, say_month
 from sla import report as sla_report
 from sla import targets
 
@@ -66,17 +67,18 @@ def set_cmd(plan: str, severity: str, duration: str, as_json: bool) -> None:
 
 
 @sla.command("report")
-@click.option("--month", "month", required=True, help="The month, YYYY-MM.")
+@click.option("--month", type=MONTH, help="The month; default: the last closed month.")
 @json_option
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV, one line per plan and severity.")
 @admin_command
-def report_cmd(month: str, as_json: bool, as_csv: bool) -> None:
+def report_cmd(month: BillingMonth | None, as_json: bool, as_csv: bool) -> None:
     """Share of the month's cases answered within target, per plan and severity."""
     if as_json and as_csv:
         fail("choose one of --json and --csv")
-    parsed = month_arg(month)
+    chosen = month_of_desk(month, "last closed")
     with unit_of_work() as (session, desk, now):
-        result = sla_report.report(session, parsed, desk.billing_tz, now)
+        result = sla_report.report(session, chosen.month, desk.billing_tz, now)
+    say_month(chosen, as_json)
     if as_json:
         emit_json(sla_report.as_dict(result))
     elif as_csv:

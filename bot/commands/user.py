@@ -15,7 +15,7 @@ from bot.commands._admin import (
     required,
     unit_of_work,
 )
-from bot.commands.common import emit_json, fail, json_option
+from bot.commands.common import RECORD_ID, emit_json, fail, json_option
 from desk import orgs, users
 from desk.users import CHANNELS, USER_ROLES
 from store.models import Organization, User
@@ -40,7 +40,7 @@ def _doc(session: Session, u: User) -> dict[str, Any]:
 @user.command("add")
 @click.option("--channel", metavar="CHANNEL", help=f"Chat channel: {', '.join(CHANNELS)}.")
 @click.option("--id", "external_id", metavar="ID",
-              help="The channel's user id (Slack U..., Telegram number).")
+              help="The channel's user id: Telegram a number, Slack U... or W....")
 @click.option("--role", metavar="ROLE", help=f"One of {', '.join(USER_ROLES)}.")
 @click.option("--org", "org_name", metavar="NAME",
               help="Organization (required for partners; a TAM with an "
@@ -57,6 +57,7 @@ def add_cmd(channel: str | None, external_id: str | None, role: str | None,
     channel = required(channel, "--channel", " or ".join(CHANNELS))
     external_id = required(external_id, "--id", "the channel's user id")
     role = required(role, "--role", ", ".join(USER_ROLES))
+    external_id = users.check_user_id_form(channel, external_id)
     with unit_of_work() as (session, _desk, now):
         org = None if org_name is None else orgs.get_org(session, org_name)
         created = users.add_user(session, channel=channel, external_id=external_id, role=role,
@@ -98,12 +99,12 @@ def list_cmd(role: str | None, org_name: str | None, include_removed: bool,
 
 
 @user.command("remove")
-@click.argument("user_id", required=False)
+@click.argument("user_id", type=RECORD_ID, required=False)
 @click.option("--channel", metavar="CHANNEL", help="Find the user by chat identity: channel ...")
 @click.option("--id", "external_id", metavar="ID", help="... and the channel's user id.")
 @json_option
 @admin_command
-def remove_cmd(user_id: str | None, channel: str | None, external_id: str | None,
+def remove_cmd(user_id: int | None, channel: str | None, external_id: str | None,
                as_json: bool) -> None:
     """Remove a user (by USER_ID, or by --channel and --id); history is kept and the chat
     identity can be registered again."""
@@ -111,9 +112,7 @@ def remove_cmd(user_id: str | None, channel: str | None, external_id: str | None
         fail("give either USER_ID or --channel and --id")
     with unit_of_work() as (session, _desk, now):
         if user_id is not None:
-            if not user_id.strip().isdigit():
-                fail(f"invalid user id {user_id!r}: expected a number (see: supportdesk user list)")
-            target = users.get_user(session, int(user_id))
+            target = users.get_user(session, user_id)
         else:
             target = users.find_by_identity(
                 session, required(channel, "--channel", " or ".join(CHANNELS)),

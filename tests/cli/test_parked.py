@@ -146,6 +146,19 @@ def test_drop_settles_without_processing(run: Run, desk: DeskContext, partner: i
     assert again.exit_code == 2 and "already settled" in again.stderr
 
 
+def test_drop_json_says_what_was_settled(run: Run, desk: DeskContext, partner: int) -> None:
+    import json
+
+    park(desk, 605, message_update(user(PARTNER), PARTNER, "please ignore"))
+    result = run("parked", "drop", "605", "--channel", "Telegram", "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert (doc["status"], doc["channel"], doc["update_id"], doc["sender"], doc["text"]) == (
+        "dropped", "telegram", "605", PARTNER, "please ignore")
+    assert doc["settled_at"] == desk.clock.now().isoformat()
+    assert parked_rows(desk.sessions)[0].processed_at is not None
+
+
 @pytest.mark.parametrize("args", [("replay", "999"), ("drop", "999"),
                                   ("replay", "601", "--channel", "slack"),
                                   ("replay", "601", "--channel", "whatsapp")])

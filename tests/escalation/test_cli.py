@@ -78,7 +78,7 @@ def test_summary_formats(run, acme: int, tmp_path) -> None:  # type: ignore[no-u
 @pytest.mark.parametrize(("args", "message"), [
     (("close-month", "2026-3"), "malformed month"),
     (("close-month", "2999-01"), "has not ended"),
-    (("escalations", "--org", "Nobody", "--month", "2026-03"), "no organization"),
+    (("escalations", "--org", "Nobody", "--month", "2026-03"), "unknown organization"),
     (("invoice", "--org", "Acme Corp", "--month", "2026-03", "--json", "--csv"), "one of"),
     (("summary", "--month", "13-2026"), "malformed month"),
 ])

@@ -58,7 +58,7 @@ def test_set_then_new_cases_use_it(run, desk, clock):
     (("set", "growth", "1"), "Missing argument"),
     (("report", "--month", "2026-13"), "--month"),
     (("report", "--month", "2026-03", "--json", "--csv"), "choose one"),
-    (("report",), "--month"),
+    (("report", "--month", "March"), "malformed month"),
 ])
 def test_bad_input_is_one_line_and_non_zero(run, args, message):
     result = run(*args)
