@@ -1,11 +1,16 @@
-"""A case's first-response clock: its target, due time, 75% reminder instant and queue order."""
+"""A case's first-response clock: its target, due time, 75% reminder instant and queue order.
+
+The first response is the first agent message the partner receives about a case (DOMAIN.md):
+a reply (recorded by the case service) or a resolution with a closing note (recorded here, when
+the resolved case is flushed). A bare resolution is not a response.
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from billing.months import BillingMonth
@@ -15,6 +20,7 @@ from store.models import Case, Plan, SlaTarget
 log = logging.getLogger(__name__)
 
 REMINDER_NUMERATOR, REMINDER_DENOMINATOR = 3, 4  # the reminder goes out at 75% of the target
+_RESPONSE_COLUMNS = frozenset({"first_response_at", "resolved_at", "resolution_note"})
 
 
 def fallback_minutes(session: Session, severity: int) -> int | None:
@@ -67,11 +73,44 @@ def refresh_due(session: Session, case: Case, now: datetime, tz: tzinfo = UTC) -
     return case.sla_due_at
 
 
+def closing_note_answers(case: Case) -> bool:
+    """True when the case's resolution carries a closing note and nothing answered it before:
+    the note is then the partner's first response."""
+    return (case.first_response_at is None and case.resolved_at is not None
+            and bool((case.resolution_note or "").strip()))
+
+
+def record_closing_note(case: Case) -> None:
+    """A resolution with a closing note sets the first response time (the resolution's time);
+    a bare resolution leaves it unset."""
+    if closing_note_answers(case):
+        case.first_response_at = case.resolved_at
+
+
+@event.listens_for(Case, "before_insert")
+def _record_closing_note_of_new_case(_mapper: object, _connection: object, case: Case) -> None:
+    """A case stored already resolved with a note (imports, tests) is answered by the note."""
+    record_closing_note(case)
+
+
+@event.listens_for(Case, "before_update")
+def _record_closing_note(_mapper: object, _connection: object, case: Case) -> None:
+    """Whoever resolves a case (desk.cases.resolve), its row records a closing note as the first
+    response in the same flush: a column of the row itself, so the UPDATE carries it.
+
+    Columns not loaded were not changed in this session (nothing to record; loading them
+    during a flush is not allowed).
+    """
+    if not _RESPONSE_COLUMNS & inspect(case).unloaded:
+        record_closing_note(case)
+
+
 def clock_running(case: Case) -> bool:
     """True while the case is open, has a target and was neither answered nor ever resolved.
 
-    Resolving a case stops its clock like an answer does (the SLA report counts the resolution
-    as the response), so a case reopened without a reply is not suddenly overdue.
+    Resolving a case stops its clock: with a closing note it is the first response; a bare
+    resolution is not one (the SLA report lists such cases apart, as resolved without a
+    response), but a case reopened without a reply is not suddenly overdue either.
     """
     return (case.status == "open" and case.first_response_at is None
             and case.resolved_at is None and case.sla_due_at is not None)

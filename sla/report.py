@@ -1,4 +1,10 @@
-"""SLA compliance of a month: share of cases answered within target per plan and severity."""
+"""SLA compliance of a month: share of cases answered within target per plan and severity.
+
+The first response is the first agent message the partner receives: a reply or a resolution
+with a closing note (desk/first_response.py records both in cases.first_response_at). A case
+resolved without any (a bare `/resolve N`) is neither answered within target nor missed: it is
+counted apart, as "resolved without a response", and left out of the share.
+"""
 
 from __future__ import annotations
 
@@ -24,15 +30,17 @@ from store.models import Case, Organization, Plan
 
 WORST = 5
 CSV_COLUMNS = ("month", "plan", "severity", "target_minutes", "cases", "within_target", "late",
-               "missed", "pending", "share_percent")
+               "missed", "pending", "resolved_without_response", "share_percent")
 
 
 @dataclass
 class ComplianceRow:
     """Cases opened in the month for one plan and severity, by how their first response went.
 
-    within/late: answered (or resolved) before/after the due time; missed: still unanswered and
-    past due; pending: still unanswered and not yet due (left out of the share).
+    within/late: first response (a reply or a closing note) before/after the due time; missed:
+    still unanswered and past due; pending: still unanswered and not yet due;
+    resolved_without_response: resolved with no response at all (a bare resolution). Pending and
+    resolved-without-response cases are left out of the share.
     """
 
     plan: str
@@ -44,6 +52,7 @@ class ComplianceRow:
     late: int = 0
     missed: int = 0
     pending: int = 0
+    resolved_without_response: int = 0
 
     @property
     def decided(self) -> int:
@@ -88,12 +97,8 @@ class SlaReport:
             total.late += row.late
             total.missed += row.missed
             total.pending += row.pending
+            total.resolved_without_response += row.resolved_without_response
         return total
-
-
-def _response_at(case: Case) -> datetime | None:
-    """When the clock stopped: the first agent reply, or the resolution of an unanswered case."""
-    return case.first_response_at or case.resolved_at
 
 
 def report(session: Session, month: BillingMonth | str, tz: tzinfo, now: datetime,
@@ -123,7 +128,7 @@ def report(session: Session, month: BillingMonth | str, tz: tzinfo, now: datetim
         assert case.sla_due_at is not None
         row.target_minutes = int((case.sla_due_at - case.opened_at).total_seconds() // 60)
         row.cases += 1
-        responded = _response_at(case)
+        responded = case.first_response_at
         late_by: timedelta | None = None
         if responded is not None:
             if responded <= case.sla_due_at:
@@ -131,6 +136,8 @@ def report(session: Session, month: BillingMonth | str, tz: tzinfo, now: datetim
             else:
                 row.late += 1
                 late_by = responded - case.sla_due_at
+        elif case.resolved_at is not None:  # a bare resolution stopped the clock, unanswered
+            row.resolved_without_response += 1
         elif case.sla_due_at <= now:
             row.missed += 1
             late_by = now - case.sla_due_at
@@ -150,7 +157,8 @@ def _row_dict(month: str, row: ComplianceRow) -> dict[str, Any]:
     return {"month": month, "plan": row.plan, "severity": row.severity,
             "target_minutes": row.target_minutes, "cases": row.cases,
             "within_target": row.within_target, "late": row.late, "missed": row.missed,
-            "pending": row.pending, "share_percent": str(share) if share is not None else None}
+            "pending": row.pending, "resolved_without_response": row.resolved_without_response,
+            "share_percent": str(share) if share is not None else None}
 
 
 def as_dict(result: SlaReport) -> dict[str, Any]:
@@ -188,16 +196,10 @@ def summary_replies(result: SlaReport, lang: str) -> list[Reply]:
     """The SLA section of the monthly manager summary, rendered-ready for language `lang`."""
     month = locales.month_param(result.month)
     replies = [Reply("sla.summary.title", {"month": month})]
-    rows = [r for r in result.rows if r.share_percent is not None]
-    if not rows:
+    for row in result.rows:
+        replies.extend(_row_replies(row, lang))
+    if len(replies) == 1:
         return [Reply("sla.summary.empty", {"month": month})]
-    for row in rows:
-        assert row.share_percent is not None
-        replies.append(Reply("sla.summary.row", {
-            "plan": row.display_name, "severity": row.severity,
-            "share": share_text(row.share_percent, lang),
-            "within": row.within_target, "total": row.decided,
-        }))
     if result.worst:
         replies.append(Reply("sla.summary.worst_title"))
         for item in result.worst:
@@ -206,6 +208,24 @@ def summary_replies(result: SlaReport, lang: str) -> list[Reply]:
                                        "severity": item.severity,
                                        "late": duration_text(item.overdue, lang)}))
     return replies
+
+
+def _row_replies(row: ComplianceRow, lang: str) -> list[Reply]:
+    """A plan and severity's share line (when any case was decided) and its count of cases
+    resolved without a response (when there were any)."""
+    found = []
+    if row.share_percent is not None:
+        found.append(Reply("sla.summary.row", {
+            "plan": row.display_name, "severity": row.severity,
+            "share": share_text(row.share_percent, lang),
+            "within": row.within_target, "total": row.decided,
+        }))
+    if row.resolved_without_response:
+        found.append(Reply("sla.summary.resolved_without_response", {
+            "plan": row.display_name, "severity": row.severity,
+            "count": row.resolved_without_response,
+        }))
+    return found
 
 
 def section_reply(result: SlaReport, lang: str) -> Reply:
