@@ -26,9 +26,17 @@ def case_buttons(case: Case) -> tuple[Button, ...]:
     )
 
 
+def severity_buttons(case: Case) -> tuple[Button, ...]:
+    """Set the severity of a new case with one press: 1, 2 and 3."""
+    return tuple(Button("button.severity", actions.encode("sev", case.id, level),
+                        {"severity": level}, "danger" if level == 1 else None)
+                 for level in (1, 2, 3))
+
+
 def new_case(session: Session, desk: DeskContext, case: Case, partner: User, text: str,
              now: datetime) -> None:
-    """Tell the agents' rooms about a new case, with buttons to take or resolve it."""
+    """Tell the agents' rooms about a new case, with buttons to take or resolve it or to set
+    its severity (the same buttons in every channel)."""
     org, plan = cases.org_and_plan(session, desk, case, now)
     params = {"number": case.id, "org": org, "plan": plan, "severity": case.severity,
               "reasons": reasons_text(case), "partner": partner.name, "text": excerpt(text)}
@@ -38,7 +46,7 @@ def new_case(session: Session, desk: DeskContext, case: Case, partner: User, tex
         params["reasons"] = params["reasons"] or "-"
     else:
         key = "notice.new_case" if case.severity_reasons else "notice.new_case_plain"
-    reply = Reply(key, params, case_buttons(case))
+    reply = Reply(key, params, case_buttons(case) + severity_buttons(case))
     outbox.enqueue_for_agent_rooms(session, desk, reply, purpose="new_case", now=now,
                                    case_id=case.id)
 

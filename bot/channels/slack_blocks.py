@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import locales
-from messages import actions
 from messages.types import Button, Reply
 
 ACTION_PREFIX = "sd:"  # every button's action_id starts with this; the listener matches it
@@ -21,7 +20,6 @@ BUTTONS_PER_ROW = 5
 MAX_BLOCKS = 50
 _STYLES = frozenset({"primary", "danger"})
 
-actions.register("sev", "severity")  # "sev:42:1" stands for /severity 42 1
 
 
 @dataclass(frozen=True)
@@ -102,14 +100,3 @@ def respond_payload(rendered: Rendered) -> dict[str, Any]:
     """Keyword arguments for bolt's respond(): ephemeral, never replacing the original."""
     return {"text": rendered.text, "blocks": rendered.blocks, "response_type": "ephemeral",
             "replace_original": False}
-
-
-
-def with_severity_buttons(reply: Reply, case_id: int) -> Reply:
-    """A new-case notice for the agents' room: its buttons plus severity 1, 2 and 3."""
-    severity = tuple(
-        Button("slack.button.severity", actions.encode("sev", case_id, level),
-               {"severity": level}, "danger" if level == 1 else None)
-        for level in (1, 2, 3)
-    )
-    return Reply(reply.key, reply.params, tuple(reply.buttons) + severity, reply.ephemeral)

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.channels.base import PermanentFailure, RetryLater
-from bot.channels.slack_blocks import Rendered, render, with_severity_buttons
+from bot.channels.slack_blocks import Rendered, render
 from desk import outbox
 from desk.context import DeskContext
 from store.db import transaction
@@ -74,8 +74,6 @@ class SlackSender:
     def send_now(self, message: OutboxMessage) -> str | None:
         """Deliver synchronously; returns the posted message ts (or the first file id)."""
         reply = outbox.to_reply(message)
-        if message.purpose == "new_case" and message.case_id is not None:
-            reply = with_severity_buttons(reply, message.case_id)
         rendered = render(reply, message.language)
         with transaction(self.desk.sessions) as session:
             attachments = outbox.attachments_of(session, message.id)

@@ -155,14 +155,14 @@ def test_buttons_are_numbered_across_the_session_and_pressed_by_number(
     first = typist.type("/new one: webhooks fail")
     second = typist.type("/new two: webhooks fail again")
     take_one, take_two = pressable(first, "Take"), pressable(second, "Take")
-    assert (take_one, pressable(first, "Resolve"), take_two) == (1, 2, 3)
+    assert (take_one, pressable(first, "Resolve"), take_two) == (1, 2, 6)
     typist.type(":as Alex")
     assert "You took case #1" in typist.type(f":press {take_one}")  # an earlier message's
     assert "You took case #2" in typist.type(f":press {take_two}")
     with desk.sessions() as s:
         assert {c.id: c.assignee_id for c in s.scalars(select(Case))} == {1: 2, 2: 2}
     assert "Usage: :press N" in typist.type(":press")
-    assert "No button 99 has been shown (buttons 1 to 4)." in typist.type(":press 99")
+    assert "No button 99 has been shown (buttons 1 to 10)." in typist.type(":press 99")
 
 
 def test_files_a_message_carries_are_saved_and_their_paths_printed(

@@ -64,7 +64,8 @@ def test_partner_and_agent_in_each_language(harness: Harness, lang: str) -> None
     assert notice.key in {"notice.new_case", "notice.new_case_plain", "notice.new_case_review"}
     assert notice.params["org"] == "Acme Messaging" and notice.params["plan"] == "Growth"
     assert notice.params["severity"] == case.severity
-    assert notice.actions == [f"take:{number}", f"res:{number}"]
+    assert notice.actions == [f"take:{number}", f"res:{number}", f"sev:{number}:1",
+                              f"sev:{number}:2", f"sev:{number}:3"]
 
     # the agent works in their own language
     taken = h.send(alex, f"/take {number}")

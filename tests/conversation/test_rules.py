@@ -162,7 +162,8 @@ def test_buttons_and_a_case_that_changed_meanwhile(world: World) -> None:
     h = world.h
     number = number_of(h.send(world.pat, TEXT))
     notice = next(d for d in h.deliver() if d.chat_id == "agents")
-    take, resolve = notice.actions
+    take, resolve, *severities = notice.actions
+    assert severities == [f"sev:{number}:{level}" for level in (1, 2, 3)]
     assert keys(h.send(world.alex, action=take)) == ["case.taken"]
     late = h.send(world.bea, action=take)
     assert keys(late) == ["case.already_taken"] and late.replies[0].params["agent"] == "Alex"

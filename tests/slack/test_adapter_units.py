@@ -22,14 +22,15 @@ from bot.channels.slack_blocks import (
     SECTION_LIMIT,
     escape,
     render_text,
-    with_severity_buttons,
 )
 from bot.channels.slack_sender import SlackSender, classify_error
 from bot.settings import Settings, SettingsError
 from desk import inbound, outbox
 from desk.context import DeskContext
+from handlers.notices import case_buttons, severity_buttons
 from messages.types import INTERNAL, UNAVAILABLE, Button, Outcome, Reply
 from store.db import transaction
+from store.models import Case
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.harness import SIGNING_SECRET, sign
 
@@ -124,13 +125,12 @@ def test_long_text_is_split_into_sections_and_buttons_into_rows() -> None:
     assert all(len(e["text"]["text"]) <= BUTTON_LABEL_LIMIT for e in elements)
 
 
-def test_new_case_notice_gets_severity_buttons_in_the_readers_language() -> None:
-    reply = with_severity_buttons(Reply("notice.new_case", {}, (Button("button.take",
-                                                                       "take:3"),)), 3)
-    rendered = render_text("x", reply.buttons, "de")
+def test_severity_buttons_are_labelled_in_the_readers_language() -> None:
+    case = Case(id=3)
+    rendered = render_text("x", case_buttons(case) + severity_buttons(case), "de")
     labels = [e["text"]["text"] for b in rendered.blocks if b["type"] == "actions"
               for e in b["elements"]]
-    assert labels[1:] == ["Schweregrad 1", "Schweregrad 2", "Schweregrad 3"]
+    assert labels[2:] == ["Schweregrad 1", "Schweregrad 2", "Schweregrad 3"]
 
 
 # -- delivery errors ----------------------------------------------------------------------
