@@ -8,9 +8,8 @@ from __future__ import annotations
 import locales
 from desk import cases
 from handlers import notices
-from handlers.partner_commands import parse_number, usage
-from handlers.registry import CommandContext, command
-from handlers.text import tail
+from handlers.partner_commands import parse_number
+from handlers.registry import BadArguments, CommandContext, command
 from messages import actions
 from messages.types import Button, Reply
 from sla.display import queue_label
@@ -20,13 +19,13 @@ AGENTS = {"agent", "admin"}
 
 
 def _case(ctx: CommandContext, args: list[str], help_key: str, *,
-          min_args: int = 1, max_args: int | None = 1) -> Case | list[Reply]:
-    """The case named by the first argument, or the usage answer when arguments are wrong."""
+          min_args: int = 1, max_args: int | None = 1) -> Case:
+    """The case named by the first argument; BadArguments when the arguments are wrong."""
     if len(args) < min_args or (max_args is not None and len(args) > max_args):
-        return usage(ctx, help_key)
+        raise BadArguments(ctx, help_key)
     number = parse_number(args[0])
     if number is None:
-        return usage(ctx, help_key)
+        raise BadArguments(ctx, help_key)
     return cases.visible_case(ctx.session, ctx.user, number, lock=True)
 
 
@@ -55,8 +54,6 @@ def queue_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
 @command("take", roles=AGENTS, help_key="help.take", order=31)
 def take_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     case = _case(ctx, args, "help.take")
-    if isinstance(case, list):
-        return case
     now = ctx.desk.clock.now()
     # A button pressed on an old notice must not snatch a case a colleague has taken since.
     previous = cases.take(ctx.session, case=case, agent=ctx.user, now=now,
@@ -74,9 +71,7 @@ def take_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
 @command("reply", roles=AGENTS, help_key="help.reply", order=32)
 def reply_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     case = _case(ctx, args, "help.reply", min_args=2, max_args=None)
-    if isinstance(case, list):
-        return case
-    text = tail(ctx.incoming.text, 2)
+    text = ctx.text_after(1)
     now = ctx.desk.clock.now()
     cases.reply(ctx.session, case=case, agent=ctx.user, text=text, now=now)
     notices.to_partner(ctx.session, ctx.desk, case,
@@ -89,9 +84,7 @@ def reply_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
 @command("note", roles=AGENTS, help_key="help.note", order=33)
 def note_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     case = _case(ctx, args, "help.note", min_args=2, max_args=None)
-    if isinstance(case, list):
-        return case
-    cases.note(ctx.session, case=case, agent=ctx.user, text=tail(ctx.incoming.text, 2),
+    cases.note(ctx.session, case=case, agent=ctx.user, text=ctx.text_after(1),
                now=ctx.desk.clock.now())
     return [Reply("case.noted", {"number": case.id})]
 
@@ -99,10 +92,8 @@ def note_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
 @command("severity", roles=AGENTS, help_key="help.severity", order=34)
 def severity_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     if len(args) != 2 or args[1] not in {"1", "2", "3"}:
-        return usage(ctx, "help.severity")
+        raise BadArguments(ctx, "help.severity")
     case = _case(ctx, args[:1], "help.severity")
-    if isinstance(case, list):
-        return case
     old = cases.set_severity(ctx.session, case=case, agent=ctx.user, value=int(args[1]),
                              now=ctx.desk.clock.now(), tz=ctx.desk.billing_tz)
     return [Reply("case.severity_set", {"number": case.id, "old": old,
@@ -112,9 +103,7 @@ def severity_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
 @command("resolve", roles=AGENTS, help_key="help.resolve", order=35)
 def resolve_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     case = _case(ctx, args, "help.resolve", max_args=None)
-    if isinstance(case, list):
-        return case
-    text = tail(ctx.incoming.text, 2) or None
+    text = ctx.text_after(1) or None
     now = ctx.desk.clock.now()
     cases.resolve(ctx.session, ctx.desk, case=case, agent=ctx.user, text=text, now=now)
     notice = (Reply("case.resolved_notice_note", {"number": case.id, "note": text}) if text
@@ -127,8 +116,6 @@ def resolve_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
 @command("reopen", roles=AGENTS, help_key="help.reopen", order=36)
 def reopen_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     case = _case(ctx, args, "help.reopen")
-    if isinstance(case, list):
-        return case
     now = ctx.desk.clock.now()
     cases.reopen(ctx.session, case=case, agent=ctx.user, now=now)
     notices.to_partner(ctx.session, ctx.desk, case, Reply("case.reopened_notice",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from desk.ratelimit import RateLimiter, Verdict
 from handlers import commands
 from handlers.partner_commands import handle_partner_text
 from handlers.registry import COMMANDS, CommandContext
-from handlers.text import MAX_LENGTH, clean, parse_command, tail
+from handlers.text import MAX_LENGTH, ParsedCommand, clean, parse_command, tail
 from messages import actions
 from messages.types import INTERNAL, UNAVAILABLE, Incoming, Outcome, Reply
 from store.db import transaction
@@ -78,13 +79,12 @@ class Desk:
         incoming = dataclasses.replace(incoming, text=text)
         parsed = parse_command(text)
         if parsed is not None:
-            return self._command(session, user, incoming, language, parsed.name, parsed.args)
+            return self._command(session, user, incoming, language, parsed)
         if user.role in AGENT_ROLES:
             case_id = self._relayed_case(session, incoming)
-            if case_id is not None:
-                relayed = dataclasses.replace(incoming, text=f"/reply {case_id} {text}")
-                return self._command(session, user, relayed, language, "reply",
-                                     [str(case_id), *text.split()])
+            if case_id is not None:  # an answer to a notice is a reply to its case
+                return self._command(session, user, incoming, language,
+                                     ParsedCommand.of("reply", str(case_id), text=text))
         if user.role == "partner":
             # No savepoint: the partner path refuses (DeskError) only before its first write.
             return self._run(session, user, incoming, language,
@@ -133,26 +133,28 @@ class Desk:
         action = actions.decode(incoming.action)
         if action is None:
             return Outcome(language, (Reply("error.bad_action"),))
-        text = " ".join([f"/{action.command}", *action.params])
-        return self._command(session, user, dataclasses.replace(incoming, text=text), language,
-                             action.command, list(action.params))
+        return self._command(session, user, incoming, language,
+                             ParsedCommand.of(action.command, *action.params))
 
     def _command(self, session: Session, user: User, incoming: Incoming, language: str,
-                 name: str, args: list[str]) -> Outcome:
+                 command: ParsedCommand) -> Outcome:
+        name = command.name
         spec = COMMANDS.get(ALIASES.get(name, name))
         if spec is None:
             return Outcome(language, (Reply("error.unknown_command", {"command": name[:32]}),))
         if user.role not in spec.roles:
             return Outcome(language, (Reply("error.not_allowed", {"command": name}),))
-        return self._run(session, user, incoming, language, lambda ctx: spec.handler(ctx, args))
+        return self._run(session, user, incoming, language,
+                         lambda ctx: spec.handler(ctx, command.args), command=command)
 
     def _run(self, session: Session, user: User, incoming: Incoming, language: str,
-             call, savepoint: bool = True) -> Outcome:  # type: ignore[no-untyped-def]
+             call: Callable[[CommandContext], list[Reply]], savepoint: bool = True,
+             command: ParsedCommand | None = None) -> Outcome:
         """Run a handler in a savepoint: a refused action (DeskError) leaves no writes behind.
 
         `savepoint=False` is for handlers that refuse only before writing anything.
         """
-        ctx = CommandContext(session, self.desk, user, incoming, language)
+        ctx = CommandContext(session, self.desk, user, incoming, language, command)
         try:
             if not savepoint:
                 replies = call(ctx)

@@ -13,8 +13,8 @@ import locales
 from desk import cases
 from desk.users import USER_ROLES
 from handlers import notices
-from handlers.registry import CommandContext, allowed_commands, command
-from handlers.text import parse_case_number, tail
+from handlers.registry import BadArguments, CommandContext, allowed_commands, command
+from handlers.text import parse_case_number
 from messages.types import Reply
 from sla.display import duration_text
 from store.models import Case, User
@@ -23,11 +23,6 @@ DEFAULT_TARGET = timedelta(hours=24)  # DOMAIN.md: first response in under 24 ho
 
 
 parse_number = parse_case_number
-
-
-def usage(ctx: CommandContext, help_key: str) -> list[Reply]:
-    """The command's own help line as the answer to wrong arguments."""
-    return [Reply("error.bad_arguments", {"usage": locales.text(help_key, ctx.language)})]
 
 
 def status_reply(case: Case, assignee: User | None) -> Reply:
@@ -82,9 +77,9 @@ def help_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
 
 @command("new", roles={"partner"}, help_key="help.new", order=10)
 def new_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
-    text = tail(ctx.incoming.text, 1)
+    text = ctx.text_after(0)
     if not text:
-        return usage(ctx, "help.new")
+        raise BadArguments(ctx, "help.new")
     return handle_partner_text(ctx, text, force_new=True)
 
 
@@ -110,7 +105,7 @@ def cases_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
 def status_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     number = parse_number(args[0]) if len(args) == 1 else None
     if number is None:
-        return usage(ctx, "help.status")
+        raise BadArguments(ctx, "help.status")
     case = cases.visible_case(ctx.session, ctx.user, number)
     assignee = ctx.session.get(User, case.assignee_id) if case.assignee_id else None
     return [status_reply(case, assignee)]
@@ -119,7 +114,7 @@ def status_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
 @command("language", roles=set(USER_ROLES), help_key="help.language", order=90)
 def language_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     if len(args) != 1:
-        return usage(ctx, "help.language")
+        raise BadArguments(ctx, "help.language")
     if args[0].lower() == "auto":  # back to following the language the partner writes in
         ctx.user.language_chosen = False
         return [Reply("language.auto")]

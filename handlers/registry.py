@@ -7,8 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+import locales
 from desk.context import DeskContext
+from desk.errors import DeskError
 from desk.users import USER_ROLES
+from handlers.text import ParsedCommand
 from messages.types import Incoming, Reply
 from store.models import User
 
@@ -24,6 +27,20 @@ class CommandContext:
     user: User
     incoming: Incoming
     language: str
+    command: ParsedCommand | None = None  # None for a partner's plain message
+
+    def text_after(self, words: int) -> str:
+        """The command's free text after its first `words` arguments ('' for plain text)."""
+        return self.command.text_after(words) if self.command is not None else ""
+
+
+class BadArguments(DeskError):
+    """A command's arguments are wrong: answered with the command's own help line."""
+
+    def __init__(self, ctx: CommandContext, help_key: str) -> None:
+        super().__init__(f"bad arguments for {help_key}")
+        self.key = "error.bad_arguments"
+        self.params = {"usage": locales.text(help_key, ctx.language)}
 
 
 Handler = Callable[[CommandContext, list[str]], list[Reply]]

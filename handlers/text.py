@@ -35,8 +35,21 @@ def clean(text: str | None) -> str:
 
 @dataclass(frozen=True)
 class ParsedCommand:
+    """A command as the desk runs it, typed, pressed as a button or implied by a relayed reply."""
+
     name: str  # lower case, without the slash and without @botname
     args: list[str]  # whitespace-separated words after the name
+    rest: str = ""  # everything after the name, line breaks kept
+
+    @classmethod
+    def of(cls, name: str, *words: str, text: str = "") -> ParsedCommand:
+        """A command built by the desk itself: its words, then free text (e.g. a reply)."""
+        rest = " ".join([*words, text]).strip() if text else " ".join(words)
+        return cls(name, [*words, *text.split()], rest)
+
+    def text_after(self, words: int) -> str:
+        """The free text after the first `words` arguments, keeping its own line breaks."""
+        return tail(self.rest, words) if words else self.rest
 
 
 def parse_command(text: str) -> ParsedCommand | None:
@@ -44,7 +57,8 @@ def parse_command(text: str) -> ParsedCommand | None:
     match = _COMMAND.match(text)
     if match is None:
         return None
-    return ParsedCommand(match.group(1).lower(), text[match.end():].split())
+    rest = text[match.end():].strip()
+    return ParsedCommand(match.group(1).lower(), rest.split(), rest)
 
 
 def tail(text: str, words: int) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from desk.clock import FixedClock
 from desk.ratelimit import RateLimiter, Verdict
-from handlers.text import clean, excerpt, parse_command, tail
+from handlers.text import ParsedCommand, clean, excerpt, parse_command, tail
 from messages import actions
 
 
@@ -77,3 +77,15 @@ def test_severity_button_stands_for_the_severity_command() -> None:
     decoded = actions.decode("sev:42:1")
     assert decoded is not None and decoded.command == "severity"
     assert decoded.params == ("42", "1")
+
+
+def test_a_command_built_by_the_desk_is_not_parsed_again() -> None:
+    """A relayed agent reply becomes /reply N with its text as typed, line breaks kept."""
+    relayed = ParsedCommand.of("reply", "42", text="first line\n  /resolve 42 is not a command")
+    assert relayed.name == "reply" and relayed.args[:2] == ["42", "first"]
+    assert relayed.text_after(1) == "first line\n  /resolve 42 is not a command"
+    pressed = ParsedCommand.of("severity", "42", "1")
+    assert (pressed.args, pressed.text_after(2)) == (["42", "1"], "")
+    typed = parse_command("/note 7 line one\nline two")
+    assert typed is not None and typed.text_after(1) == "line one\nline two"
+    assert typed.text_after(0) == "7 line one\nline two"
