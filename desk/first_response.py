@@ -23,22 +23,36 @@ REMINDER_NUMERATOR, REMINDER_DENOMINATOR = 3, 4  # the reminder goes out at 75% 
 _RESPONSE_COLUMNS = frozenset({"first_response_at", "resolved_at", "resolution_note"})
 
 
-def fallback_minutes(session: Session, severity: int) -> int | None:
-    """The target of a plan without its own: the most lenient one configured for the severity."""
-    return session.scalar(select(func.max(SlaTarget.minutes)).where(SlaTarget.severity == severity))
+# DOMAIN.md: the first agent response comes in under 24 hours; the target of last resort.
+PROMISED_MINUTES = 24 * 60
+
+
+def fallback_minutes(session: Session, severity: int) -> int:
+    """The target of a plan without its own: the most lenient one configured for the severity,
+    or the desk-wide 24 hours when none is configured at all."""
+    configured = session.scalar(
+        select(func.max(SlaTarget.minutes)).where(SlaTarget.severity == severity))
+    return PROMISED_MINUTES if configured is None else int(configured)
 
 
 _OWN_TARGET = select(SlaTarget.minutes).where(SlaTarget.plan_id == bindparam("plan_id"),
                                               SlaTarget.severity == bindparam("severity"))
 
 
-def target_minutes(session: Session, plan_id: int | None, severity: int) -> int | None:
-    """The first-response target of a plan and severity, with the fallback; None if none at all."""
+def target_minutes(session: Session, plan_id: int | None, severity: int) -> int:
+    """The first-response target of a plan and severity, else the fallback."""
     if plan_id is not None:
         own = session.scalar(_OWN_TARGET, {"plan_id": plan_id, "severity": severity})
         if own is not None:
             return own
     return fallback_minutes(session, severity)
+
+
+def first_response_target(case: Case) -> timedelta:
+    """How long the partner was told to wait for a first response (the case's own target)."""
+    if case.sla_due_at is not None:
+        return case.sla_due_at - case.opened_at
+    return timedelta(minutes=PROMISED_MINUTES)
 
 
 def plan_at_opening(session: Session, case: Case, tz: tzinfo = UTC) -> Plan | None:
@@ -62,10 +76,6 @@ def refresh_due(session: Session, case: Case, now: datetime, tz: tzinfo = UTC) -
         return case.sla_due_at
     plan = plan_at_opening(session, case, tz)
     minutes = target_minutes(session, plan.id if plan else None, case.severity)
-    if minutes is None:
-        case.sla_due_at = case.sla_reminder_at = None
-        log.warning("case %s: no first-response target for severity %s", case.id, case.severity)
-        return None
     case.sla_due_at = case.opened_at + timedelta(minutes=minutes)
     case.sla_reminder_at = case.opened_at + reminder_offset(minutes)
     log.debug("case %s: first response due %s (%s left)", case.id, case.sla_due_at.isoformat(),

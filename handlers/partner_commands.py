@@ -7,10 +7,9 @@ TAMs (own organization) and for agents and admins (any case).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import locales
 from desk import cases
+from desk.first_response import first_response_target
 from desk.users import USER_ROLES
 from handlers import notices
 from handlers.registry import BadArguments, CommandContext, allowed_commands, command
@@ -18,9 +17,6 @@ from handlers.text import parse_case_number
 from messages.types import Reply
 from sla.display import duration_text
 from store.models import Case, User
-
-DEFAULT_TARGET = timedelta(hours=24)  # DOMAIN.md: first response in under 24 hours
-
 
 parse_number = parse_case_number
 
@@ -35,13 +31,6 @@ def status_reply(case: Case, assignee: User | None) -> Reply:
         params["agent"] = assignee.name
         return Reply("case.status_assigned", params)
     return Reply("case.status_open", params)
-
-
-def first_response_target(case: Case) -> timedelta:
-    """The case's first-response target; the desk-wide promise when its plan has none."""
-    if case.sla_due_at is not None:
-        return case.sla_due_at - case.opened_at
-    return DEFAULT_TARGET
 
 
 def handle_partner_text(ctx: CommandContext, text: str, *, force_new: bool = False) -> list[Reply]:

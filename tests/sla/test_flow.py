@@ -10,7 +10,7 @@ import locales
 from handlers.desk import Desk
 from messages.types import Incoming
 from sla.alerts import run_due_alerts
-from sla.display import left_or_overdue
+from sla.display import duration_text, left_or_overdue
 from store.db import transaction
 from store.models import Case
 from tests.sla.helpers import add_org, add_staff, alerts, get_case, messages
@@ -140,3 +140,19 @@ def test_reminder_of_a_taken_case_has_no_button(desk, clock):
     clock.set(get_case(desk, case_id).sla_reminder_at)
     assert run_due_alerts(desk) == 1
     assert all(m.buttons == [] for m in messages(desk, case_id))
+
+
+def test_without_any_target_configured_the_desk_promises_24_hours(desk, clock):
+    """One fallback: the most lenient configured target, else DOMAIN.md's 24 hours; the
+    partner is told the same target the clock runs on."""
+    from store.models import SlaTarget
+
+    with transaction(desk.sessions) as s:
+        s.execute(SlaTarget.__table__.delete())
+    add_staff(desk)
+    org = add_org(desk, "Acme", "growth")
+    chat = Chat(desk)
+    answer = chat.send(f"partner-{org.partner_id}", "How do we add a second phone number?")
+    case = get_case(desk, _newest_case(desk))
+    assert case.sla_due_at - case.opened_at == timedelta(hours=24)
+    assert duration_text(timedelta(hours=24), "en") in answer
