@@ -1,15 +1,22 @@
-"""A real `supportdesk run` child process for the channel benchmarks, and its SQLite database."""
+"""Real desk processes for benchmarks and tests: environment, start/stop, bounded waiting.
+
+One helper for everything that runs `supportdesk` as a child process (the channel benchmarks,
+the end-to-end and fault tests): `desk_env` builds its environment, `DeskProcess` starts,
+kills and stops it and runs admin commands with the same settings, `wait_until` polls a
+condition with a generous bound (never an assertion on speed).
+"""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import TypeVar
 
 from sqlalchemy import Engine
 
@@ -18,6 +25,53 @@ from store.db import make_engine
 from store.migrate import upgrade
 
 SUPPORTDESK = str(Path(sys.executable).parent / "supportdesk")
+# The CLI through this interpreter: works whether or not the console script is installed.
+DESK_COMMAND = (sys.executable, "-c", "from bot.cli import main; main()")
+RUN = ("run", "--no-scheduler")
+T = TypeVar("T")
+
+
+class TimedOut(AssertionError):
+    """A condition did not come true within its bound (a failure, not an error, in tests)."""
+
+
+class DeskExited(AssertionError):
+    """The desk process ended while something was still expected of it."""
+
+
+def wait_until(predicate: Callable[[], T], what: str = "condition", timeout: float = 45.0,
+               describe: Callable[[], str] | None = None, *, desk: DeskProcess | None = None,
+               interval: float = 0.05) -> T:
+    """Poll `predicate` until it returns something truthy and return that.
+
+    Raises TimedOut after `timeout` seconds, with `describe()` (e.g. the calls a fake server saw)
+    or the end of the desk's log in the message, and DeskExited at once if `desk` has ended.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if desk is not None:
+            desk.check_alive()
+        if time.monotonic() > deadline:
+            detail = describe() if describe is not None else (desk.log()[-2000:] if desk else "")
+            raise TimedOut(f"timed out after {timeout:.0f} s waiting for {what}"
+                           + (f"\n{detail}" if detail else ""))
+        time.sleep(interval)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def listening(port: int) -> bool:
+    """True when something accepts connections on 127.0.0.1:port."""
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def fresh_sqlite(workdir: Path, name: str) -> tuple[str, Engine]:
@@ -32,7 +86,8 @@ def fresh_sqlite(workdir: Path, name: str) -> tuple[str, Engine]:
 
 
 def desk_env(database_url: str, **settings: str) -> dict[str, str]:
-    """The environment of a desk process: no inherited channel settings, this checkout first."""
+    """The environment of a desk process: no inherited channel, database or billing settings,
+    this checkout's packages first; `settings` (lower-case names allowed) override."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "SLACK_", "DATABASE_URL", "BILLING_"))}
     env.update({
@@ -47,66 +102,76 @@ def desk_env(database_url: str, **settings: str) -> dict[str, str]:
 
 
 class DeskProcess:
-    """`supportdesk run --no-scheduler` with its output in workdir/<name>.log."""
+    """`supportdesk run --no-scheduler` (or other `args`) as a child process in `workdir`.
 
-    def __init__(self, workdir: Path, name: str, env: dict[str, str]) -> None:
+    Every start appends its output to workdir/<name>.log, so a test that kills and restarts the
+    desk keeps one log of both lives.
+    """
+
+    def __init__(self, workdir: Path, env: dict[str, str], name: str = "desk",
+                 args: Sequence[str] = RUN) -> None:
         self.workdir = workdir
-        self.log_path = workdir / f"{name}.log"
         self.env = env
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
+        self.args = tuple(args)
+        self.log_path = workdir / f"{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> DeskProcess:
-        self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen([SUPPORTDESK, "run", "--no-scheduler"], cwd=self.workdir,
-                                     env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+        assert not self.alive(), "the desk is already running"
+        with self.log_path.open("ab") as sink:  # the child keeps its own descriptor
+            self.process = subprocess.Popen([*DESK_COMMAND, *self.args], cwd=self.workdir,
+                                            env=self.env, stdout=sink, stderr=subprocess.STDOUT)
         return self
 
     @property
     def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
+        assert self.process is not None
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def check_alive(self) -> bool:
+        """True while running; DeskExited (with the log) once it has ended."""
+        if not self.alive():
+            raise DeskExited(f"the desk process exited:\n{self.log()[-3000:]}")
+        return True
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def check_alive(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            raise RuntimeError(f"the desk process exited:\n{self.log()[-3000:]}")
+    def cli(self, *args: str) -> str:
+        """Run an admin command (e.g. `org add`) with the desk's settings; its output.
 
-    def stop(self, timeout: float = 30) -> int:
-        """SIGTERM, wait (bounded), SIGKILL if it does not stop; returns the exit code."""
-        if self.proc is None:
+        Fails (AssertionError with the output) when the command does.
+        """
+        done = subprocess.run([*DESK_COMMAND, *args], cwd=self.workdir, env=self.env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"supportdesk {' '.join(args)}: {done.stderr}{done.stdout}"
+        return done.stdout
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up at all, as when a machine dies."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=20)
+
+    def stop(self, timeout: float = 60) -> int:
+        """SIGTERM and wait (bounded), SIGKILL if it does not stop; the exit code (0 if never
+        started). A desk that ignored SIGTERM returns -9, which callers asserting 0 report."""
+        if self.process is None:
             return 0
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout)
+                self.process.wait(timeout)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        if self._log is not None:
-            self._log.close()
-        return int(self.proc.returncode)
+                self.process.kill()
+                self.process.wait(10)
+        return int(self.process.returncode)
 
     def __enter__(self) -> DeskProcess:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str,
-               desk: DeskProcess | None = None, interval: float = 0.01) -> Any:
-    """Poll predicate until truthy; RuntimeError after timeout or if the desk died."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if desk is not None:
-            desk.check_alive()
-        if time.monotonic() > deadline:
-            tail = desk.log()[-2000:] if desk is not None else ""
-            raise RuntimeError(f"timed out after {timeout:.0f}s waiting for {what}\n{tail}")
-        time.sleep(interval)

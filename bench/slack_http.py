@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import http.client
 import random
-import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
@@ -25,7 +24,7 @@ from bench.common import (
     percentile,
     texts_by_language,
 )
-from bench.processes import DeskProcess, desk_env, fresh_sqlite, wait_until
+from bench.processes import DeskProcess, desk_env, free_port, fresh_sqlite, listening, wait_until
 from bench.seed import seed_partners
 from tests.fakes.slack_api import TEAM_ID, FakeSlackApi
 
@@ -35,12 +34,6 @@ CONCURRENCY = 50
 SECRET = "bench-signing-secret-0123456789abcdef"
 AGENTS = "C0BENCHAGENTS"
 COMMANDS_PER_PARTNER = 10  # under the default rate limit of 20 per minute
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def command_bodies(fake: FakeSlackApi, count: int, seed: int = 3) -> tuple[list[str], list[str]]:
@@ -105,23 +98,20 @@ def run(opts: Options) -> PartResult:
         env = desk_env(url, slack_bot_token="xoxb-bench", slack_signing_secret=SECRET,
                        slack_api_url=fake.api_url, slack_http_port=str(port),
                        slack_agent_channel=AGENTS, outbox_poll_seconds="0.2")
-        with DeskProcess(opts.workdir, "slack-desk", env) as desk:
-            def listening() -> bool:
-                with socket.socket() as sock:
-                    return sock.connect_ex(("127.0.0.1", port)) == 0
-
-            wait_until(listening, 60, "the desk to listen", desk, interval=0.05)
+        with DeskProcess(opts.workdir, env, "slack-desk") as desk:
+            wait_until(lambda: listening(port), "the desk to listen", 60, desk=desk)
             for body in warm_bodies:
                 post(port, body)
-            wait_until(lambda: responded(fake) >= len(warm_bodies), 60, "warm-up answers", desk)
+            wait_until(lambda: responded(fake) >= len(warm_bodies), "warm-up answers", 60,
+                       desk=desk)
             cpu_before = cpu_seconds(desk.pid)
             started = time.perf_counter()
             with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
                 results = list(pool.map(lambda b: post(port, b), bodies))
             acked = time.perf_counter() - started
             ok = sum(1 for _, status in results if status == 200)
-            wait_until(lambda: responded(fake) >= len(warm_bodies) + ok, 60 + count / 5,
-                       "every answer posted to its response_url", desk, interval=0.05)
+            wait_until(lambda: responded(fake) >= len(warm_bodies) + ok,
+                       "every answer posted to its response_url", 60 + count / 5, desk=desk)
             answered = time.perf_counter() - started
             cpu = cpu_seconds(desk.pid) - cpu_before
             code = desk.stop()

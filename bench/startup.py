@@ -6,15 +6,22 @@ a bare interpreter. Targets: --help under 0.3 s (median of 10), the desk under 1
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
 
 from bench.common import Figure, Options, PartResult, median, rss_mib
-from bench.processes import SUPPORTDESK, DeskProcess, desk_env, fresh_sqlite, wait_until
+from bench.processes import (
+    SUPPORTDESK,
+    DeskProcess,
+    desk_env,
+    free_port,
+    fresh_sqlite,
+    listening,
+    wait_until,
+)
 from bench.seed import seed_partners
-from bench.slack_http import SECRET, command_bodies, free_port, post
+from bench.slack_http import SECRET, command_bodies, post
 from bench.telegram import AGENTS as TELEGRAM_AGENTS
 from bench.telegram import TimedTelegramAPI, partner_updates
 from tests.fakes.slack_api import FakeSlackApi
@@ -81,21 +88,17 @@ def desk_memory(opts: Options) -> Figure:
                        slack_agent_channel="C0BENCHAGENTS", telegram_bot_token=TOKEN,
                        telegram_api_base_url=api.base_url,
                        telegram_agent_chat_id=TELEGRAM_AGENTS, outbox_poll_seconds="0.2")
-        with DeskProcess(opts.workdir, "both-desk", env) as desk:
-            def listening() -> bool:
-                with socket.socket() as sock:
-                    return sock.connect_ex(("127.0.0.1", port)) == 0
-
-            wait_until(listening, 60, "the desk to listen", desk, interval=0.05)
-            wait_until(api.polled, 60, "the desk to poll getUpdates", desk)
+        with DeskProcess(opts.workdir, env, "both-desk") as desk:
+            wait_until(lambda: listening(port), "the desk to listen", 60, desk=desk)
+            wait_until(api.polled, "the desk to poll getUpdates", 60, desk=desk)
             for update in updates:
                 api.push_update(update)
             statuses = [post(port, body)[1] for body in bodies]
             ok = sum(1 for s in statuses if s == 200)
-            wait_until(lambda: api.replies() >= count, 120 + count / 5, "Telegram replies",
-                       desk, interval=0.05)
-            wait_until(lambda: len(fake.calls("respond")) >= ok, 120 + count / 5,
-                       "Slack answers", desk, interval=0.05)
+            wait_until(lambda: api.replies() >= count, "Telegram replies", 120 + count / 5,
+                       desk=desk)
+            wait_until(lambda: len(fake.calls("respond")) >= ok, "Slack answers",
+                       120 + count / 5, desk=desk)
             # let the outbox deliver the agents' notices too
             time.sleep(2)
             value = rss_mib(desk.pid)

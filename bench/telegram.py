@@ -74,18 +74,18 @@ def run(opts: Options) -> PartResult:
     with TimedTelegramAPI() as api:
         env = desk_env(url, telegram_bot_token=TOKEN, telegram_api_base_url=api.base_url,
                        telegram_agent_chat_id=AGENTS, outbox_poll_seconds="0.2")
-        with DeskProcess(opts.workdir, "telegram-desk", env) as desk:
-            wait_until(api.polled, 60, "the desk to poll getUpdates", desk)
+        with DeskProcess(opts.workdir, env, "telegram-desk") as desk:
+            wait_until(api.polled, "the desk to poll getUpdates", 60, desk=desk)
             for i in range(warm):  # warm-up: the first case, detector, connections
                 api.push_update(message_update(user(69_999), 69_999,
                                                f"warm up message number {i} for the bench"))
-            wait_until(lambda: api.replies() >= warm, 60, "warm-up replies", desk)
+            wait_until(lambda: api.replies() >= warm, "warm-up replies", 60, desk=desk)
             cpu_before = cpu_seconds(desk.pid)
             started = time.perf_counter()
             for update in updates:
                 api.push_update(update)
-            wait_until(lambda: api.replies() >= warm + count, 60 + count / 10,
-                       f"{count} replies", desk, interval=0.02)
+            wait_until(lambda: api.replies() >= warm + count, f"{count} replies",
+                       60 + count / 10, desk=desk, interval=0.02)
             last = api.reply_times[warm + count - 1]
             cpu = cpu_seconds(desk.pid) - cpu_before
             notices = sum(1 for c in api.calls_of("sendMessage")

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from tests.fakes.waiting import wait_until
+from bench.processes import wait_until
 
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.waiting import wait_until
+from bench.processes import wait_until
 
 BOT_ID = 123
 BOT_USERNAME = "supportdesk_test_bot"

@@ -1,58 +1,38 @@
-"""Helpers of the fault tests: a real `supportdesk run` process, people, signed Slack posts."""
+"""Helpers of the fault tests: desk settings, people, traffic and signed Slack posts.
+
+The desk process itself, its environment and the bounded waiting come from bench/processes.py.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from bench.processes import desk_env
 from desk import orgs, users
 from store.db import make_session_factory, transaction
 from store.models import CaseMessage, InboundUpdate, OutboxMessage
-from tests.fakes import waiting
 from tests.fakes.telegram_api import FakeTelegramAPI, message_update, user
 
-REPO = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
 AGENT_CHAT = "-100777"
 SLACK_AGENTS = "C_AGENTS"
-T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until(predicate: Callable[[], T], what: str, timeout: float = 45.0) -> T:
-    """Poll until predicate() is truthy (a generous bound; no assertion on wall time)."""
-    return waiting.wait_until(predicate, what, timeout)
 
 
 def base_env(db_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SLACK_", "TELEGRAM_", "DATABASE_URL"))}
-    env.update({"DATABASE_URL": db_url, "OUTBOX_POLL_SECONDS": "0.1", "LOG_LEVEL": "INFO",
-                "PYTHONPATH": str(REPO), "RATE_LIMIT_PER_MINUTE": "100000"})
-    env.update(extra)
-    return env
+    """A desk's environment for fault tests: INFO logs, a fast outbox, no rate limit."""
+    return desk_env(db_url, OUTBOX_POLL_SECONDS="0.1", LOG_LEVEL="INFO",
+                    RATE_LIMIT_PER_MINUTE="100000", **extra)
 
 
 def telegram_env(db_url: str, base_url: str, token: str) -> dict[str, str]:
@@ -64,55 +44,6 @@ def slack_env(db_url: str, api_url: str, port: int) -> dict[str, str]:
     return base_env(db_url, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SIGNING_SECRET,
                     SLACK_API_URL=api_url, SLACK_HTTP_PORT=str(port),
                     SLACK_AGENT_CHANNEL=SLACK_AGENTS)
-
-
-class DeskProcess:
-    """`supportdesk run --no-scheduler` as a child process; every start appends to one log."""
-
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.env = env
-        self.cwd = cwd
-        self.log_path = cwd / "desk.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> DeskProcess:
-        assert self.process is None or self.process.poll() is not None
-        with open(self.log_path, "ab") as sink:
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", "from bot.cli import main; main()", "run",
-                 "--no-scheduler"],
-                env=self.env, cwd=self.cwd, stdout=sink, stderr=subprocess.STDOUT)
-        return self
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def check_alive(self) -> bool:
-        if not self.alive():
-            raise AssertionError(f"the desk exited:\n{self.log()}")
-        return True
-
-    def kill(self) -> None:
-        """SIGKILL: no clean-up at all, as when a machine dies."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=20)
-
-    def stop(self) -> int:
-        """SIGTERM and wait; the exit code."""
-        if self.process is None:
-            return 0
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        return int(self.process.returncode)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 def push_messages(fake: FakeTelegramAPI, partners: list[int], start: int, count: int,
@@ -194,11 +125,6 @@ def slack_dm(port: int, user: str, text: str, event_id: str, retry_num: int | No
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return int(exc.code)
-
-
-def listening(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def decoded(value: Any) -> Any:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from bench.processes import DeskProcess, free_port, wait_until
 from desk.context import DeskContext, Room
 from handlers.desk import Desk
 from messages.types import Incoming
@@ -20,14 +21,11 @@ from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
 from tests.faults.harness import (
     AGENT_CHAT,
     SLACK_AGENTS,
-    DeskProcess,
     count_unsent,
-    free_port,
     outbox_rows,
     seed,
     slack_env,
     telegram_env,
-    wait_until,
 )
 
 pytestmark = pytest.mark.timeout(150)
@@ -131,7 +129,7 @@ def test_outbox_survives_5xx_then_429_and_delivers_once_in_order(
     assert len(queued) >= 15 and {r.channel for r in queued} == {service.channel}
     service.fail(6, 502)
     service.fail(4, 429)  # armed now, so the desk cannot drain the outbox between the two
-    desk = DeskProcess(service.env(db_url, tmp_path), tmp_path).start()
+    desk = DeskProcess(tmp_path, service.env(db_url, tmp_path)).start()
     try:
         wait_until(lambda: desk.check_alive() and service.failed() >= 6, "the 5xx answers")
         wait_until(lambda: desk.check_alive() and service.failed() >= 10, "the 429 answers")

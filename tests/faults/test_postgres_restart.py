@@ -12,19 +12,12 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from bench.processes import DeskProcess, wait_until
 from store.db import make_engine
 from store.migrate import upgrade
 from store.models import AuditEntry, Case, CaseMessage, InboundUpdate, OutboxMessage
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
-from tests.faults.harness import (
-    DeskProcess,
-    partner_texts,
-    push_messages,
-    seed,
-    stored_updates,
-    telegram_env,
-    wait_until,
-)
+from tests.faults.harness import partner_texts, push_messages, seed, stored_updates, telegram_env
 from tests.faults.private_pg import PrivateCluster, Unavailable
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(180)]
@@ -74,7 +67,7 @@ def test_desk_reconnects_after_postgres_restart_and_loses_nothing(
     upgrade(engine)
     seed(engine, "telegram", [str(uid) for uid in PARTNERS])
     with FakeTelegramAPI() as fake:
-        desk = DeskProcess(telegram_env(url, fake.base_url, TOKEN), tmp_path).start()
+        desk = DeskProcess(tmp_path, telegram_env(url, fake.base_url, TOKEN)).start()
         try:
             pushed = push(fake, 0, 9)
             wait_until(lambda: desk.check_alive() and all_stored(engine, pushed)

@@ -13,18 +13,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
+from bench.processes import DeskProcess, free_port, listening, wait_until
 from tests.fakes.slack_api import FakeSlackApi
-from tests.faults.harness import (
-    DeskProcess,
-    free_port,
-    listening,
-    partner_texts,
-    seed,
-    slack_dm,
-    slack_env,
-    stored_updates,
-    wait_until,
-)
+from tests.faults.harness import partner_texts, seed, slack_dm, slack_env, stored_updates
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -57,7 +48,7 @@ def test_acknowledged_event_is_stored_and_retries_are_processed_once(
     seed(desk_db, "slack", [PARTNER])
     port = free_port()
     with FakeSlackApi() as fake:
-        desk = DeskProcess(slack_env(db_url, fake.api_url, port), tmp_path).start()
+        desk = DeskProcess(tmp_path, slack_env(db_url, fake.api_url, port)).start()
         try:
             wait_until(lambda: desk.check_alive() and listening(port), "the desk to listen")
             assert slack_dm(port, PARTNER, "Warm-up: our number cannot send", "EvWARM") == 200

@@ -7,16 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from bench.processes import DeskProcess, wait_until
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, message_update, user
-from tests.faults.harness import (
-    DeskProcess,
-    partner_texts,
-    push_messages,
-    seed,
-    stored_updates,
-    telegram_env,
-    wait_until,
-)
+from tests.faults.harness import partner_texts, push_messages, seed, stored_updates, telegram_env
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -32,7 +25,7 @@ def test_sigkill_mid_traffic_loses_nothing_and_processes_nothing_twice(
         db_url: str, desk_db: Engine, tmp_path: Path) -> None:
     seed(desk_db, "telegram", [str(uid) for uid in PARTNERS])
     with FakeTelegramAPI() as fake:
-        desk = DeskProcess(telegram_env(db_url, fake.base_url, TOKEN), tmp_path).start()
+        desk = DeskProcess(tmp_path, telegram_env(db_url, fake.base_url, TOKEN)).start()
         try:
             # After ten answers every answer fails with 500: the poller is caught holding an
             # update it has stored but not yet acknowledged (it retries the answer before moving

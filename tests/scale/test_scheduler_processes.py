@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bench.processes import wait_until
 from billing.months import BillingMonth
 from desk import orgs
 from store.db import transaction
 from store.models import AuditEntry, InvoiceLine, MonthClose
-from tests.faults.harness import base_env, wait_until
+from tests.faults.harness import base_env
 from tests.scale.harness import Database, postgres_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(180)]

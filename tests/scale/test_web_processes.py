@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bench.processes import DeskProcess, free_port, listening, wait_until
 from desk import orgs, users
 from store.db import transaction
 from store.models import Case, InboundUpdate, OutboxMessage
@@ -28,15 +29,11 @@ from tests.faults.harness import (
     AGENT_CHAT,
     SIGNING_SECRET,
     SLACK_AGENTS,
-    DeskProcess,
     base_env,
     count_unsent,
-    free_port,
-    listening,
     outbox_rows,
     partner_texts,
     slack_dm,
-    wait_until,
 )
 from tests.scale.harness import Database, postgres_database
 
@@ -96,7 +93,7 @@ def test_three_web_processes_process_each_update_once_and_deliver_each_notice_on
                 TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{telegram_port}/tg",
                 TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
                 TELEGRAM_WEBHOOK_PORT=str(telegram_port))
-            desks.append(DeskProcess(env, home).start())
+            desks.append(DeskProcess(home, env).start())
         try:
             for desk, (slack_port, telegram_port) in zip(desks, ports, strict=True):
                 wait_until(lambda d=desk, s=slack_port, t=telegram_port: d.check_alive()

@@ -13,24 +13,22 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 import locales
+from bench.processes import wait_until
 from bot.channels.slack_blocks import escape
-from tests.fakes import waiting
 from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, Call, FakeSlackApi
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 AGENTS = "C_AGENTS"
 REPO = Path(__file__).resolve().parents[2]
-T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -43,11 +41,6 @@ def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
     """The X-Slack-Signature Slack computes: v0=HMAC-SHA256(secret, 'v0:ts:body')."""
     base = f"v0:{timestamp}:{body}".encode()
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-
-
-def wait_until(predicate: Callable[[], T], what: str, timeout: float = 30.0) -> T:
-    """Poll until predicate() is truthy (a generous bound; no assertion on wall time)."""
-    return waiting.wait_until(predicate, what, timeout)
 
 
 def prefix(key: str, lang: str) -> str:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 import locales
+from bench.processes import DeskProcess, desk_env
 from store.db import make_engine, make_session_factory
 from store.models import Case, CaseMessage, Escalation, InboundUpdate
 from tests.fakes.telegram_api import (
@@ -24,7 +25,6 @@ from tests.fakes.telegram_api import (
     user,
 )
 from tests.telegram.helpers import free_port
-from tests.telegram.process import DeskProcess
 
 AGENTS = "-1009876543210"
 PARTNER = 501
@@ -104,13 +104,16 @@ def desk_factory(tmp_path: Path, db_url: str, api: FakeTelegramAPI) -> Iterator[
     started: list[DeskProcess] = []
 
     def make(**settings: str) -> DeskProcess:
-        found = DeskProcess(tmp_path, db_url, api, AGENTS, **settings)
+        found = DeskProcess(tmp_path, desk_env(
+            db_url, telegram_bot_token=TOKEN, telegram_api_base_url=api.base_url,
+            telegram_agent_chat_id=AGENTS, outbox_poll_seconds="0.2", log_level="INFO",
+            **settings))
         started.append(found)
         return found
 
     yield make
     for found in started:
-        if found.proc is not None and found.running:
+        if found.alive():
             found.stop()
 
 
@@ -129,9 +132,9 @@ def test_partner_and_agent_walk_a_case_to_resolution_and_a_billable_escalation(
     partner = user(PARTNER, "Paula", script["code"])
     agent = user(AGENT, "Anna", "en")
     try:
-        api.wait_for(lambda: api.calls_of("getUpdates") or not desk.running, timeout=120,
+        api.wait_for(lambda: api.calls_of("getUpdates") or not desk.alive(), timeout=120,
                      what="polling to start")
-        assert desk.running, desk.log()
+        assert desk.alive(), desk.log()
         # The menus: one per language, partner commands by default, staff in the agents' group.
         menus = api.calls_of("setMyCommands")
         codes = {m.params.get("language_code") for m in menus}
@@ -265,9 +268,9 @@ def test_webhook_mode_refuses_a_wrong_secret_and_stores_before_answering(
             return int(session.scalar(select(func.count()).select_from(InboundUpdate)) or 0)
 
     try:
-        api.wait_for(lambda: api.calls_of("setWebhook") or not desk.running, timeout=120,
+        api.wait_for(lambda: api.calls_of("setWebhook") or not desk.alive(), timeout=120,
                      what="setWebhook")
-        assert desk.running, desk.log()
+        assert desk.alive(), desk.log()
         hook = api.calls_of("setWebhook")[0].params
         assert hook["secret_token"] == "right-secret_1" and hook["url"] == url
 
@@ -308,8 +311,8 @@ def test_webhook_mode_without_a_secret_refuses_to_start(
         api: FakeTelegramAPI, desk_factory: Any) -> None:
     desk: DeskProcess = desk_factory(telegram_webhook_url="https://desk.example.com/hook")
     desk.start()
-    assert desk.proc is not None
-    code = desk.proc.wait(120)
+    assert desk.process is not None
+    code = desk.process.wait(120)
     assert code == 2
     assert "TELEGRAM_WEBHOOK_SECRET" in desk.log()
     assert not api.calls
