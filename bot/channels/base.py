@@ -1,4 +1,5 @@
-"""What every chat channel provides to the runner, and the shared outbox delivery loop."""
+"""What every chat channel provides to the runner: the failure-and-park policy for incoming
+updates, and the shared outbox delivery loop."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.channels.db_thread import in_db_thread
-from desk import outbox
+from desk import inbound, outbox
 from desk.context import DeskContext
+from messages.types import UNAVAILABLE, Outcome
 from store.db import transaction
 from store.models import OutboxMessage
 
@@ -36,6 +38,45 @@ class RetryLater(Exception):
     def __init__(self, message: str, after_seconds: float | None = None) -> None:
         super().__init__(message)
         self.after_seconds = after_seconds
+
+
+class NotStored(Exception):
+    """The desk did not store an update; the channel must not acknowledge it, so it comes again."""
+
+
+class DeskUnavailable(NotStored):
+    """The database cannot be reached: the update waits, however long the outage lasts."""
+
+
+def park(desk: DeskContext, channel: str, key: str, payload: dict[str, Any]) -> bool:
+    """Keep a failed update's raw payload in the database for an operator (`supportdesk
+    parked`, replayable); False if even that fails."""
+    try:
+        with transaction(desk.sessions) as session:
+            inbound.park(session, channel, key, payload, desk.clock.now())
+    except Exception:
+        log.exception("%s update %s could not be parked", channel, key)
+        return False
+    log.error("%s update %s failed; parked as %s%s", channel, key, channel,
+              inbound.PARKED_SUFFIX)
+    return True
+
+
+def settle(outcome: Outcome, what: str, *, last_try: bool, park_it: Callable[[], bool]) -> None:
+    """The one policy for an update the channel can still refuse to acknowledge.
+
+    The database unavailable: DeskUnavailable (the update comes again, however long it takes).
+    Failed for a reason of its own (a bug, bad data): NotStored until the last try, then parked
+    for an operator and answered with the desk's apology; if parking fails too, NotStored.
+    """
+    if outcome.failure == UNAVAILABLE:
+        raise DeskUnavailable(f"{what}: the database is unavailable")
+    if outcome.failure is None:
+        return
+    if not last_try:
+        raise NotStored(f"{what} was not stored")
+    if not park_it():
+        raise NotStored(f"{what} failed and could not be parked")
 
 
 # Sends one claimed outbox message; returns the native message id (or None).

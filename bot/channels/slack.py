@@ -17,16 +17,14 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.channels import slack_replay
 from bot.channels import slack_translate as translate
-from bot.channels.base import outbox_loop
+from bot.channels.base import outbox_loop, park, settle
 from bot.channels.slack_blocks import ACTION_ID_PATTERN, Rendered, render, respond_payload
 from bot.channels.slack_http import SlackHttpServer
 from bot.channels.slack_sender import SlackSender
 from bot.channels.slack_users import UserHints, known_thread
 from bot.settings import Settings, SettingsError
-from desk import inbound
 from desk.context import DeskContext
-from messages.types import INTERNAL, UNAVAILABLE, Incoming, Outcome
-from store.db import transaction
+from messages.types import INTERNAL, Incoming, Outcome
 
 log = logging.getLogger("supportdesk.slack")
 
@@ -34,10 +32,6 @@ NAME = "slack"
 COMMAND = "/support"
 EVENTS_PATH = "/slack/events"
 Handle = Callable[[Incoming], Outcome]
-
-
-class EventNotStored(Exception):
-    """The desk could not process an event; answering non-2xx makes Slack deliver it again."""
 
 
 class _QuietTokenNotes(logging.Filter):
@@ -161,12 +155,9 @@ class SlackChannel:
         (`supportdesk parked`), the sender gets the apology, and Slack its 200.
         """
         outcome = self.handle(incoming)
-        if outcome.failure == UNAVAILABLE:
-            raise EventNotStored(f"event {incoming.update_id}: database unavailable; "
-                                 "Slack will retry it")
-        if outcome.failure is not None and not self._park("event", body):
-            raise EventNotStored(f"event {incoming.update_id} failed and could not be parked; "
-                                 "Slack will retry it")
+        # NotStored answers non-2xx: Slack delivers the event again.
+        settle(outcome, f"slack event {incoming.update_id}", last_try=True,
+               park_it=lambda: self._park("event", body))
         return outcome
 
     def _park(self, kind: str, body: dict[str, Any],
@@ -178,15 +169,7 @@ class SlackChannel:
             return False
         payload = slack_replay.parking_payload(kind, body, self.identity.get()["user_id"],
                                                action)
-        try:
-            with transaction(self.desk.sessions) as session:
-                inbound.park(session, translate.CHANNEL, key, payload, self.desk.clock.now())
-        except Exception:
-            log.exception("slack %s %s could not be parked", kind, key)
-            return False
-        log.error("slack %s %s failed; parked as %s%s", kind, key, translate.CHANNEL,
-                  inbound.PARKED_SUFFIX)
-        return True
+        return park(self.desk, translate.CHANNEL, key, payload)
 
     def _answer_later(self, incoming: Incoming, outcome: Outcome, thread_ts: str | None) -> None:
         """Answer the sender after the ack: posting is not part of storing the event."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 from collections.abc import Coroutine
@@ -14,7 +15,14 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 from telegram.request import HTTPXRequest
 
 import locales
-from bot.channels.base import PermanentFailure, RetryLater, outbox_loop
+from bot.channels.base import (
+    DeskUnavailable,
+    PermanentFailure,
+    RetryLater,
+    outbox_loop,
+    park,
+    settle,
+)
 from bot.channels.db_thread import in_db_thread
 from bot.channels.telegram_menu import register_menus
 from bot.channels.telegram_render import MAX_ALERT, MAX_TEXT, render, truncate, utf16_len
@@ -32,10 +40,8 @@ from bot.channels.telegram_translate import (
     to_incoming,
 )
 from bot.settings import Settings, SettingsError
-from desk import inbound
 from desk.context import DeskContext
-from messages.types import UNAVAILABLE, Incoming, Outcome, Reply
-from store.db import transaction
+from messages.types import Incoming, Outcome, Reply
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +49,6 @@ POLL_TIMEOUT = 25  # seconds of long polling per getUpdates call
 MAX_FAILURES = 5  # failed attempts at one update before it is parked so others can flow
 MAX_CONCURRENT_CHATS = 8  # chats whose updates of one getUpdates batch are handled at once
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-
-
-class NotStored(Exception):
-    """The desk could not store the update; it must stay unacknowledged and come again."""
-
-
-class DeskUnavailable(NotStored):
-    """The database cannot be reached: the update waits, however long the outage lasts."""
 
 
 class DeskHandler(Protocol):
@@ -259,13 +257,10 @@ class TelegramChannel:
                 await self._text_only_notice(update)
             return
         outcome = await in_db_thread(self.desk, self.handler.handle, incoming)
-        if outcome.failure == UNAVAILABLE:
-            raise DeskUnavailable(f"update {update.update_id}: the database is unavailable")
         if outcome.failure is not None:
-            if not last_try:
-                raise NotStored(f"update {update.update_id} was not stored")
-            if not await in_db_thread(self.desk, self._park, update):
-                raise DeskUnavailable(f"update {update.update_id} could not even be parked")
+            await in_db_thread(self.desk, functools.partial(
+                settle, outcome, f"update {update.update_id}", last_try=last_try,
+                park_it=functools.partial(self._park, update)))
         if outcome.duplicate:
             log.info("update %s was handled before; not answering again", update.update_id)
             if query is not None:
@@ -281,18 +276,8 @@ class TelegramChannel:
             log.warning("answer to update %s not delivered: %s", update.update_id, exc)
 
     def _park(self, update: Update) -> bool:
-        """Keep a failing update's raw payload in the database; False if that fails too."""
-        try:
-            with transaction(self.desk.sessions) as session:
-                inbound.park(session, CHANNEL, str(update.update_id),
-                             parking_payload(update, self.bot.id, self.bot.username),
-                             self.desk.clock.now())
-        except Exception:
-            log.exception("update %s could not be parked", update.update_id)
-            return False
-        log.error("update %s failed %d times; parked as %s%s", update.update_id, MAX_FAILURES,
-                  CHANNEL, inbound.PARKED_SUFFIX)
-        return True
+        return park(self.desk, CHANNEL, str(update.update_id),
+                    parking_payload(update, self.bot.id, self.bot.username))
 
     async def _respond(self, message: Message | None, replies: tuple[Reply, ...] | list[Reply],
                        lang: str, chat_id: int | str | None = None) -> None:
