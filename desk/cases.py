@@ -374,7 +374,7 @@ def org_cases(session: Session, org_id: int, *, open_only: bool = True) -> list[
 def org_and_plan(session: Session, desk: DeskContext, case: Case,
                  now: datetime) -> tuple[str, str]:
     """The case's organization name and the display name of its plan in force (one query)."""
-    force = in_force(month_of(now, desk))
+    force = in_force(month_of(now, desk), [case.org_id])
     row = session.execute(
         select(Organization.name, Plan.display_name)
         .outerjoin(force, force.c.org_id == Organization.id)

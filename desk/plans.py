@@ -219,11 +219,9 @@ def plans_in_force(session: Session, org_ids: set[int], month: BillingMonth | st
     """Each organization's plan in force in `month` (billing.plans.plan_in_force, as SQL)."""
     if not org_ids:
         return {}
-    force = in_force(str(month))
+    force = in_force(str(month), org_ids)
     rows = session.execute(
-        select(force.c.org_id, Plan).join(Plan, Plan.id == force.c.plan_id)
-        .where(force.c.org_id.in_(org_ids))
-    ).all()
+        select(force.c.org_id, Plan).join(Plan, Plan.id == force.c.plan_id)).all()
     return {org_id: plan for org_id, plan in rows}
 
 
