@@ -93,7 +93,9 @@ def replay_cmd(update_id: str, channel: str, as_json: bool) -> None:
 
     Replay once the cause of the failure is fixed. An update that still fails stays parked.
     """
-    from bot.channels import replay, slack_replay, telegram_replay
+    from bot.channels import replay
+    from bot.channels.slack import replay as slack_replay
+    from bot.channels.telegram import replay as telegram_replay
     from handlers.desk import Desk
 
     desk = current_desk()

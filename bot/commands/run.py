@@ -22,11 +22,11 @@ log = logging.getLogger("supportdesk")
 def configured_channels(cfg: Settings, desk: DeskContext) -> list[Channel]:
     channels: list[Channel] = []
     if cfg.telegram_bot_token:
-        from bot.channels import telegram
+        from bot.channels.telegram import channel as telegram
 
         channels.append(telegram.build(cfg, desk))
     if cfg.slack_bot_token:
-        from bot.channels import slack
+        from bot.channels.slack import channel as slack
 
         channels.append(slack.build(cfg, desk))
     return channels

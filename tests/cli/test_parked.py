@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.channels import slack_replay
 from bot.channels.replay import BOT_KEY
+from bot.channels.slack import replay as slack_replay
 from desk import inbound, orgs, users
 from desk.context import DeskContext
 from store.db import transaction

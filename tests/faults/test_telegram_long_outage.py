@@ -11,10 +11,10 @@ import threading
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.channels import telegram
 from bot.channels.replay import BOT_KEY
-from bot.channels.telegram import MAX_FAILURES, TelegramChannel
-from bot.channels.telegram_replay import translator
+from bot.channels.telegram import channel as telegram
+from bot.channels.telegram.channel import MAX_FAILURES, TelegramChannel
+from bot.channels.telegram.replay import translator
 from bot.settings import load_settings
 from desk.clock import SystemClock
 from desk.context import DeskContext

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 import locales
 from bench.processes import wait_until
-from bot.channels.slack_blocks import escape
+from bot.channels.slack.render import escape
 from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, Call, FakeSlackApi
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -14,16 +14,16 @@ from slack_bolt import BoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.slack_response import SlackResponse
 
-from bot.channels import slack as slack_channel
-from bot.channels import slack_translate as translate
 from bot.channels.base import PermanentFailure, RetryLater
-from bot.channels.slack_blocks import (
+from bot.channels.slack import channel as slack_channel
+from bot.channels.slack import translate
+from bot.channels.slack.render import (
     BUTTON_LABEL_LIMIT,
     SECTION_LIMIT,
     escape,
     render_text,
 )
-from bot.channels.slack_sender import SlackSender, classify_error
+from bot.channels.slack.send import SlackSender, classify_error
 from bot.settings import Settings, SettingsError
 from desk import inbound, outbox
 from desk.context import DeskContext

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 import locales
-from bot.channels.slack_blocks import escape
+from bot.channels.slack.render import escape
 from store.models import Case, Escalation
 from tests.slack.conftest import PEOPLE
 from tests.slack.harness import AGENTS, SlackDesk, button, buttons, dm_channel, prefix, wait_until

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from telegram.error import InvalidToken
 
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram.channel import TelegramChannel
 from bot.settings import Settings, SettingsError, load_settings
 from desk import outbox
 from desk.clock import SystemClock

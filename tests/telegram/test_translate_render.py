@@ -9,11 +9,11 @@ from telegram import Bot, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.channels.base import PermanentFailure, RetryLater
-from bot.channels.telegram import _file_url
-from bot.channels.telegram_menu import menu
-from bot.channels.telegram_render import keyboard, render, split_text, utf16_len
-from bot.channels.telegram_send import classify, native_chat_id
-from bot.channels.telegram_translate import is_text_less_private_message, to_incoming
+from bot.channels.telegram.channel import _file_url
+from bot.channels.telegram.menu import menu
+from bot.channels.telegram.render import keyboard, render, split_text, utf16_len
+from bot.channels.telegram.send import classify, native_chat_id
+from bot.channels.telegram.translate import is_text_less_private_message, to_incoming
 from messages.types import Button, Reply
 from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, callback_update, message_update, user
 

@@ -15,13 +15,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.channels import slack_replay
-from bot.channels import slack_translate as translate
 from bot.channels.base import outbox_loop, park, settle
-from bot.channels.slack_blocks import ACTION_ID_PATTERN, Rendered, render, respond_payload
-from bot.channels.slack_http import SlackHttpServer
-from bot.channels.slack_sender import SlackSender
-from bot.channels.slack_users import UserHints, known_thread
+from bot.channels.slack import replay as slack_replay
+from bot.channels.slack import translate
+from bot.channels.slack.http import SlackHttpServer
+from bot.channels.slack.render import ACTION_ID_PATTERN, Rendered, render, respond_payload
+from bot.channels.slack.send import SlackSender
+from bot.channels.slack.users import UserHints, known_thread
 from bot.settings import Settings, SettingsError
 from desk.context import DeskContext
 from messages.types import INTERNAL, Incoming, Outcome

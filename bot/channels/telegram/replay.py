@@ -7,7 +7,7 @@ from typing import Any
 from telegram import Update
 
 from bot.channels.replay import BOT_KEY, Target, Translate
-from bot.channels.telegram_translate import to_incoming
+from bot.channels.telegram.translate import to_incoming
 
 
 def parking_payload(update: Update, bot_id: int, bot_username: str | None) -> dict[str, Any]:

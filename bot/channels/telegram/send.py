@@ -21,7 +21,7 @@ from telegram.error import (
 
 from bot.channels.base import PermanentFailure, RetryLater
 from bot.channels.db_thread import in_db_thread
-from bot.channels.telegram_render import MAX_CAPTION, render, split_text, utf16_len
+from bot.channels.telegram.render import MAX_CAPTION, render, split_text, utf16_len
 from desk import outbox
 from desk.context import DeskContext
 from store.db import transaction

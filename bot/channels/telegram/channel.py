@@ -24,16 +24,16 @@ from bot.channels.base import (
     settle,
 )
 from bot.channels.db_thread import in_db_thread
-from bot.channels.telegram_menu import register_menus
-from bot.channels.telegram_render import MAX_ALERT, MAX_TEXT, render, truncate, utf16_len
-from bot.channels.telegram_replay import parking_payload
-from bot.channels.telegram_send import (
+from bot.channels.telegram.menu import register_menus
+from bot.channels.telegram.render import MAX_ALERT, MAX_TEXT, render, truncate, utf16_len
+from bot.channels.telegram.replay import parking_payload
+from bot.channels.telegram.send import (
     OutboxSender,
     native_chat_id,
     retry_after_seconds,
     send_with_retries,
 )
-from bot.channels.telegram_translate import (
+from bot.channels.telegram.translate import (
     ALLOWED_UPDATES,
     CHANNEL,
     is_text_less_private_message,
@@ -132,7 +132,7 @@ class TelegramChannel:
 
     async def _serve_webhook(self, stop: asyncio.Event) -> None:
         # imported here: aiohttp is only needed in webhook mode (a few MB a polling desk saves)
-        from bot.channels.telegram_webhook import WebhookServer, make_app, webhook_path
+        from bot.channels.telegram.webhook import WebhookServer, make_app, webhook_path
 
         assert self.webhook_url and self.webhook_secret
         app = make_app(self.bot, webhook_path(self.webhook_url), self.webhook_secret,

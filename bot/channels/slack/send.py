@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.channels.base import PermanentFailure, RetryLater
-from bot.channels.slack_blocks import Rendered, render
+from bot.channels.slack.render import Rendered, render
 from desk import outbox
 from desk.context import DeskContext
 from store.db import transaction

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.channels import slack_translate as translate
 from bot.channels.replay import BOT_KEY, Target, Translate
+from bot.channels.slack import translate
 
 KINDS = ("event", "command", "action")
 _NOT_KEPT = frozenset({"token"})  # Slack's (deprecated) verification token: a secret

@@ -1,0 +1,1 @@
+"""The Telegram channel: updates in (polling or webhook), the outbox out (Bot API)."""
