@@ -128,6 +128,13 @@ def lock_conversation(session: Session, channel: str, chat_id: str,
                                   "thread_key": thread_key}).one()
 
 
+def is_conversation(session: Session, channel: str, chat_id: str, thread_key: str) -> bool:
+    """Whether this chat or thread is already a desk conversation (e.g. a case's thread)."""
+    return session.scalar(select(Conversation.id).where(
+        Conversation.channel == channel, Conversation.chat_id == chat_id,
+        Conversation.thread_key == thread_key).limit(1)) is not None
+
+
 _CURRENT_CASE = (
     select(Case)
     .where(Case.conversation_id == bindparam("conversation_id"),

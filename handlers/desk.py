@@ -10,7 +10,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 import locales
-from desk import inbound, outbox
+from desk import cases, inbound, outbox
 from desk.context import DeskContext
 from desk.errors import DeskError
 from desk.identity import resolve_user
@@ -56,6 +56,9 @@ class Desk:
 
     def _handle(self, session: Session, incoming: Incoming, fallback: str) -> Outcome:
         now = self.desk.clock.now()
+        if incoming.only_in_known_thread and not cases.is_conversation(
+                session, incoming.channel, incoming.chat_id, incoming.thread_id or ""):
+            return Outcome(fallback)  # chatter in a channel thread that is not the desk's
         if incoming.update_id is not None and not inbound.first_delivery(
             session, incoming.channel, str(incoming.update_id), now
         ):

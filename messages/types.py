@@ -22,6 +22,8 @@ class Incoming:
     action: str | None = None  # callback data of a pressed button (<= 64 bytes)
     reply_to_message_id: str | None = None  # native id of the message this one answers
     is_private: bool = True  # a DM / private chat rather than a group or channel
+    # channel chatter in a thread: handled only when the thread is already a desk conversation
+    only_in_known_thread: bool = False
 
 
 @dataclass(frozen=True)

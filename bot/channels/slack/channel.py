@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from bot.channels.slack import translate
 from bot.channels.slack.http import SlackHttpServer
 from bot.channels.slack.render import ACTION_ID_PATTERN, Rendered, render, respond_payload
 from bot.channels.slack.send import SlackSender
-from bot.channels.slack.users import UserHints, known_thread
+from bot.channels.slack.users import UserHints
 from bot.settings import Settings, SettingsError
 from desk.context import DeskContext
 from messages.types import INTERNAL, Incoming, Outcome
@@ -89,7 +90,7 @@ class SlackChannel:
         # The outbox reports rate limits to the outbox loop instead, which reschedules.
         self.outbox_client = WebClient(token=token, base_url=settings.slack_api_url, logger=log)
         self.identity = BotIdentity(self.client)
-        self.hints = UserHints(self.outbox_client, desk)  # no waiting on rate limits
+        self.hints = UserHints(self.outbox_client)  # no waiting on rate limits
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-listener")
 
         # bolt passes arguments by parameter name, so it gets plain functions, not methods.
@@ -195,10 +196,11 @@ class SlackChannel:
             thread_ts = event.get("thread_ts")
             if not thread_ts:
                 return  # channel chatter outside any case thread
-            if chat_id != self.agent_channel and not known_thread(self.desk, chat_id, thread_ts):
-                return
         incoming = translate.from_message(event, event_id=body.get("event_id"),
                                           **self._hinted(str(event["user"])))
+        if kind != "im" and chat_id != self.agent_channel:
+            # another channel's thread: the desk answers only in its own (case) threads
+            incoming = dataclasses.replace(incoming, only_in_known_thread=True)
         self._answer_later(incoming, self._store_event(body, incoming), event.get("thread_ts"))
 
     def _on_mention(self, body: dict[str, Any], event: dict[str, Any],

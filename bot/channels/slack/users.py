@@ -1,4 +1,4 @@
-"""What the adapter looks up about Slack users and threads: locale hints, known conversations."""
+"""What the adapter looks up about Slack users: their locale and name, once per process."""
 
 from __future__ import annotations
 
@@ -8,12 +8,8 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
-from sqlalchemy import select
 
 import locales
-from desk.context import DeskContext
-from desk.identity import resolve_user
-from store.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +21,14 @@ class UserHint:
 
 
 class UserHints:
-    """Slack's locale of users the desk has no language for (users.info, cached per process).
+    """A Slack user's locale and name (users.info, once per user and process); the desk uses the
+    locale only while it knows no language for the user.
 
     Errors (missing users:read scope, network, rate limits) are tolerated: no hint, once.
     """
 
-    def __init__(self, client: WebClient, desk: DeskContext) -> None:
+    def __init__(self, client: WebClient) -> None:
         self.client = client
-        self.desk = desk
         self._cache: dict[str, UserHint] = {}
         self._lock = threading.Lock()
 
@@ -41,15 +37,10 @@ class UserHints:
             cached = self._cache.get(user_id)
         if cached is not None:
             return cached
-        hint = UserHint() if self._language_known(user_id) else self._fetch(user_id)
+        hint = self._fetch(user_id)
         with self._lock:
             self._cache[user_id] = hint
         return hint
-
-    def _language_known(self, user_id: str) -> bool:
-        with self.desk.sessions() as session:
-            user = resolve_user(session, "slack", user_id)
-            return user is not None and bool(user.language)
 
     def _fetch(self, user_id: str) -> UserHint:
         try:
@@ -61,14 +52,3 @@ class UserHints:
         profile = user.get("profile") or {}
         name = user.get("real_name") or profile.get("real_name") or user.get("name")
         return UserHint(locales.normalize(user.get("locale")), name or None)
-
-
-def known_thread(desk: DeskContext, chat_id: str, thread_ts: str) -> bool:
-    """Whether a channel thread is already a desk conversation (a case's thread)."""
-    with desk.sessions() as session:
-        return session.scalar(
-            select(Conversation.id).where(
-                Conversation.channel == "slack", Conversation.chat_id == chat_id,
-                Conversation.thread_key == thread_ts,
-            ).limit(1)
-        ) is not None
