@@ -15,7 +15,7 @@ from billing.qualification import counted_month
 from desk import audit
 from desk.context import DeskContext
 from desk.errors import Conflict, DeskError, Invalid, NotFound
-from desk.first_response import queue_key, refresh_due
+from desk.first_response import queue_key, record_closing_note, refresh_due
 from desk.plan_sql import in_force
 from desk.plans import plans_in_force
 from store.db import is_postgres
@@ -318,6 +318,7 @@ def resolve(session: Session, desk: DeskContext, *, case: Case, agent: User,
     case.resolved_at = now
     case.resolution_note = text or None
     case.updated_at = now
+    record_closing_note(case)  # a closing note is the partner's first response
     _message(session, case, agent, "system", f"resolved: {text}" if text else "resolved", now)
     escalation = session.scalar(
         select(Escalation).where(Escalation.case_id == case.id, Escalation.resolved_at.is_(None))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from sqlalchemy import bindparam, event, func, inspect, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import Session
 
 from billing.months import BillingMonth
@@ -20,7 +20,6 @@ from store.models import Case, Plan, SlaTarget
 log = logging.getLogger(__name__)
 
 REMINDER_NUMERATOR, REMINDER_DENOMINATOR = 3, 4  # the reminder goes out at 75% of the target
-_RESPONSE_COLUMNS = frozenset({"first_response_at", "resolved_at", "resolution_note"})
 
 
 # DOMAIN.md: the first agent response comes in under 24 hours; the target of last resort.
@@ -101,18 +100,6 @@ def record_closing_note(case: Case) -> None:
 def _record_closing_note_of_new_case(_mapper: object, _connection: object, case: Case) -> None:
     """A case stored already resolved with a note (imports, tests) is answered by the note."""
     record_closing_note(case)
-
-
-@event.listens_for(Case, "before_update")
-def _record_closing_note(_mapper: object, _connection: object, case: Case) -> None:
-    """Whoever resolves a case (desk.cases.resolve), its row records a closing note as the first
-    response in the same flush: a column of the row itself, so the UPDATE carries it.
-
-    Columns not loaded were not changed in this session (nothing to record; loading them
-    during a flush is not allowed).
-    """
-    if not _RESPONSE_COLUMNS & inspect(case).unloaded:
-        record_closing_note(case)
 
 
 def clock_running(case: Case) -> bool:
