@@ -83,12 +83,13 @@ def load(conninfo: str, orgs: int, escalations: int, seed: int) -> None:
             stamp = requested.isoformat()
             case_rows.append(
                 f"{i}\t{org}\t{org}\t{i}\tresolved\t{rng.randint(1, 3)}\tauto\t[]\tcase {i}\t"
-                f"en\t{stamp}\t{resolved.isoformat()}\t0\t{resolved.isoformat()}\n")
+                f"en\t{stamp}\t{stamp}\t{resolved.isoformat()}\t0\t{resolved.isoformat()}\n")
             esc_rows.append(
                 f"{i}\t{org}\tother_operations_issue\t{stamp}\t{month}\t{org}\tf\tf\t"
                 f"{resolved.isoformat()}\t{counted}\n")
         _copy(conn, "cases", "id, org_id, opened_by_id, conversation_id, status, severity, "
-              "severity_source, severity_reasons, subject, language, opened_at, resolved_at, "
+              "severity_source, severity_reasons, subject, language, opened_at, active_since, "
+              "resolved_at, "
               "reopened_count, updated_at", case_rows)
         _copy(conn, "escalations", "case_id, org_id, category, requested_at, requested_month, "
               "requested_by_id, on_behalf, billable_confirmed, resolved_at, counted_month",
