@@ -15,6 +15,7 @@ from desk.context import DeskContext
 from escalation import summary as summaries
 from messages.types import Reply
 from sla import report as sla_report
+from sla.display import seconds_text
 from store.db import is_postgres, transaction
 from store.models import Identity, SummaryDelivery, User
 
@@ -36,7 +37,7 @@ def summary_reply(summary: summaries.MonthSummary, language: str,
                   sla: sla_report.SlaReport | None = None) -> Reply:
     """The chat message with the summary's headline numbers and SLA compliance, in `language`."""
     by_category = ", ".join(
-        f"{locales.text(f'escalation.category.{code}', language)}: {n}"
+        f"{summaries.category_name(code, language)}: {n}"
         for code, n in sorted(summary.by_category.items())
     ) or "-"
     by_severity = ", ".join(f"S{k}: {v}" for k, v in sorted(summary.by_severity.items())) or "-"
@@ -44,8 +45,8 @@ def summary_reply(summary: summaries.MonthSummary, language: str,
         "month": locales.month_param(summary.month),
         "orgs": len(summary.orgs), "counted": summary.counted, "expired": summary.expired,
         "overflow": summary.overflow, "by_severity": by_severity, "by_category": by_category,
-        "first_response": summaries.duration_text(summary.median_first_response_s),
-        "resolution": summaries.duration_text(summary.median_resolution_s),
+        "first_response": seconds_text(summary.median_first_response_s, language),
+        "resolution": seconds_text(summary.median_resolution_s, language),
         "totals": totals_text(summary, language),
         "sla": "\n\n" + sla_report.summary_text(sla, language) if sla is not None else "",
     })

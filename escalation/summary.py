@@ -12,10 +12,12 @@ from datetime import tzinfo
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+import locales
 from billing.money import Money
 from billing.months import BillingMonth
 from escalation.categories import code_of
 from escalation.month_close import MONTH_ROWS
+from sla.display import seconds_text
 from store.models import Case, Escalation, MonthClose, Organization, Plan
 
 
@@ -127,11 +129,12 @@ def build(session: Session, month: BillingMonth, tz: tzinfo) -> MonthSummary:
     return summary
 
 
-def duration_text(seconds: int | None) -> str:
-    if seconds is None:
-        return "-"
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}h {rest // 60:02d}m"
+CLI_LANGUAGE = "en"  # the terminal report and the JSON names are in English
+
+
+def category_name(code: str, lang: str) -> str:
+    """A category's name as the language writes it ('plat' -> 'Platform issue')."""
+    return locales.text(f"escalation.category.{code}", lang)
 
 
 CSV_FIELDS = ("month", "organization", "plan", "currency", "allowance", "counted",
@@ -161,6 +164,8 @@ def to_dict(summary: MonthSummary) -> dict[str, object]:
         "organizations": [asdict(o) for o in summary.orgs],
         "by_severity": {str(k): v for k, v in sorted(summary.by_severity.items())},
         "by_category": dict(sorted(summary.by_category.items())),
+        "by_category_name": {category_name(code, CLI_LANGUAGE): n
+                             for code, n in sorted(summary.by_category.items())},
         "cases_opened": summary.cases_opened,
         "median_first_response_seconds": summary.median_first_response_s,
         "median_resolution_seconds": summary.median_resolution_s,
@@ -190,10 +195,11 @@ def to_text(summary: MonthSummary) -> str:
     rows.append("By severity: " + (", ".join(
         f"S{k}: {v}" for k, v in sorted(summary.by_severity.items())) or "-"))
     rows.append("By category: " + (", ".join(
-        f"{k}: {v}" for k, v in sorted(summary.by_category.items())) or "-"))
+        f"{category_name(k, CLI_LANGUAGE)}: {v}"
+        for k, v in sorted(summary.by_category.items())) or "-"))
     rows.append(f"Cases opened: {summary.cases_opened}; median first response "
-                f"{duration_text(summary.median_first_response_s)}, median resolution "
-                f"{duration_text(summary.median_resolution_s)}")
+                f"{seconds_text(summary.median_first_response_s, CLI_LANGUAGE)}, median "
+                f"resolution {seconds_text(summary.median_resolution_s, CLI_LANGUAGE)}")
     for currency, total in summary.totals.items():
         rows.append(f"Total {currency}: plan fees {summary.fees[currency]}, overflow "
                     f"{summary.charges[currency]}, total {total}")

@@ -32,8 +32,17 @@ actions.register(VERB, "escalate")
 _number = parse_case_number
 
 
+def category_choices(lang: str) -> str:
+    """One line per category: the code to type and the name in the reader's language."""
+    return "\n".join(
+        locales.render("escalation.category_choice",
+                       {"code": code, "name": summaries.category_name(code, lang)}, lang)
+        for code in CODES
+    )
+
+
 def _usage(ctx: CommandContext) -> list[Reply]:
-    return [Reply("escalation.usage", {"categories": ", ".join(CODES)})]
+    return [Reply("escalation.usage", {"categories": category_choices(ctx.language)})]
 
 
 def numbers_params(numbers: service.EscalationNumbers, month: str) -> dict[str, object]:
@@ -108,7 +117,7 @@ def escalate(ctx: CommandContext, args: list[str]) -> list[Reply]:
         category = parse_category(token)
         if category is None:
             return [Reply("escalation.bad_category",
-                          {"category": token[:24], "categories": ", ".join(CODES)})]
+                          {"category": token[:24], "categories": category_choices(ctx.language)})]
     now = ctx.desk.clock.now()
     if category is None:
         blocked = service.precheck(ctx.session, ctx.desk, case_id=number, user=ctx.user,

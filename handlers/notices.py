@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+import locales
 import severity
 from desk import cases, outbox
 from desk.context import DeskContext
@@ -15,8 +16,10 @@ from messages.types import Button, Reply
 from store.models import Case, Conversation, User
 
 
-def reasons_text(case: Case) -> str:
-    return ", ".join(f"“{r}”" for r in case.severity_reasons or [])
+def reasons_text(case: Case) -> dict[str, list[str]] | str:
+    """The words that decided the severity, each in the reader's quotation marks ('-' if none)."""
+    reasons = list(case.severity_reasons or [])
+    return locales.quoted_param(reasons) if reasons else "-"
 
 
 def case_buttons(case: Case) -> tuple[Button, ...]:
@@ -42,8 +45,7 @@ def new_case(session: Session, desk: DeskContext, case: Case, partner: User, tex
               "reasons": reasons_text(case), "partner": partner.name, "text": excerpt(text)}
     if severity.needs_review(case.severity_confidence):  # an agent should look first
         key = "notice.new_case_review"
-        params["confidence"] = f"{round(100 * (case.severity_confidence or 0))}%"
-        params["reasons"] = params["reasons"] or "-"
+        params["confidence"] = locales.percent_param(case.severity_confidence or 0)
     else:
         key = "notice.new_case" if case.severity_reasons else "notice.new_case_plain"
     reply = Reply(key, params, case_buttons(case) + severity_buttons(case))

@@ -11,7 +11,14 @@ from locales.detect import (
     reply_language,
     warm_up_detector,
 )
-from locales.formatting import date_param, datetime_param, money_param, month_param
+from locales.formatting import (
+    date_param,
+    datetime_param,
+    money_param,
+    month_param,
+    percent_param,
+    quoted_param,
+)
 from locales.languages import DEFAULT_LANGUAGE, LANGUAGES, normalize
 from locales.render import language_name, render, text
 
@@ -30,7 +37,9 @@ __all__ = [
     "money_param",
     "month_param",
     "normalize",
+    "percent_param",
     "placeholders",
+    "quoted_param",
     "render",
     "reply_language",
     "text",

@@ -1,4 +1,5 @@
-"""`python -m locales.check`: print catalog problems per language; exit 1 if there are any."""
+"""`python -m locales.check`: print catalog problems per language (broken entries, plural forms
+and Plural-Forms headers, missing keys, placeholder mismatches); exit 1 if there are any."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     for line in lines:
         print(line)
     loaded = catalogs.load()
-    counts = ", ".join(f"{lang} {len(loaded[lang].messages)}" for lang in LANGUAGES)
+    counts = ", ".join(f"{lang} {len(loaded[lang].domains)}" for lang in LANGUAGES)
+    plurals = len(loaded["en"].plurals)
     status = f"{len(lines)} problem(s)" if lines else "OK"
-    print(f"catalogs: {counts} keys; {status}", file=sys.stderr if lines else sys.stdout)
+    print(f"catalogs: {counts} keys ({plurals} plural in en); {status}",
+          file=sys.stderr if lines else sys.stdout)
     return 1 if lines else 0
 
 

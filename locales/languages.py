@@ -1,4 +1,5 @@
-"""The five supported languages, their catalog directories and Babel locales, and normalize()."""
+"""The five supported languages, their catalog directories, Babel locales and quotation marks,
+and normalize()."""
 
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ BABEL_LOCALES: dict[str, str] = {
     "de": "de",
     "es": "es",
     "ru": "ru",
+}
+
+# Quotation marks (opening, closing) as each language sets a quoted word in running text.
+QUOTES: dict[str, tuple[str, str]] = {
+    "en": ("\u201c", "\u201d"),  # “…”
+    "pt-BR": ("\u201c", "\u201d"),  # “…”
+    "de": ("\u201e", "\u201c"),  # „…“
+    "es": ("\u00ab", "\u00bb"),  # «…»
+    "ru": ("\u00ab", "\u00bb"),  # «…»
 }
 
 _BY_PRIMARY: dict[str, str] = {code.split("-")[0].lower(): code for code in LANGUAGES}

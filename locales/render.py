@@ -59,12 +59,14 @@ def render(
 ) -> str:
     """The text of key in lang (English fallback, else the key itself) filled with params.
 
-    Tagged values ($money, $datetime, $date, $month) are formatted for the language; other
-    values are inserted as they are. A missing parameter is left visible and logged.
+    A plural entry's form is the one its count parameter's number takes in the language
+    (e.g. `{count}`: ru 1 -> form 0, 3 -> form 1, 5 -> form 2). Tagged values ($money,
+    $datetime, $date, $month, $percent, $quoted) are formatted for the language; other values
+    are inserted as they are. A missing parameter is left visible and logged.
     """
     language = normalize(lang) or DEFAULT_LANGUAGE
     source = catalogs or DEFAULT_CATALOGS
-    template = source.lookup(key, language)
+    template = source.lookup(key, language, params)
     if template is None:
         log.warning("missing catalog key %r (lang %s)", key, language)
         return key

@@ -10,16 +10,26 @@ from store.models import Case
 
 
 def duration_text(span: timedelta, lang: str) -> str:
-    """A non-negative span rounded up to whole minutes: '45 min', '2 h 5 min', '3 d 4 h'."""
+    """A non-negative span rounded up to whole minutes, in at most two parts and without a
+    zero part: '45 min', '2 h 5 min', '2 h', '3 d 4 h', '3 d' (minutes under days dropped)."""
     seconds = max(0, int(span.total_seconds()))
     minutes = -(-seconds // 60)  # round up: 30 s left reads as 1 min, not 0
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
-    if days:
+    if days and hours:
         return locales.render("sla.duration.days", {"days": days, "hours": hours}, lang)
-    if hours:
+    if days:
+        return locales.render("sla.duration.days_only", {"days": days}, lang)
+    if hours and mins:
         return locales.render("sla.duration.hours", {"hours": hours, "minutes": mins}, lang)
+    if hours:
+        return locales.render("sla.duration.hours_only", {"hours": hours}, lang)
     return locales.render("sla.duration.minutes", {"minutes": mins}, lang)
+
+
+def seconds_text(seconds: int | None, lang: str) -> str:
+    """A duration given in seconds as duration_text writes it; '-' when there is none."""
+    return "-" if seconds is None else duration_text(timedelta(seconds=seconds), lang)
 
 
 def left_or_overdue(left: timedelta, lang: str) -> str:

@@ -16,14 +16,12 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from babel.numbers import format_decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import locales
 from billing.months import BillingMonth
 from desk.first_response import plan_at_opening
-from locales.formatting import babel_locale
 from messages.types import Reply
 from sla.display import duration_text
 from store.models import Case, Organization, Plan
@@ -187,9 +185,9 @@ def as_csv(result: SlaReport) -> str:
     return buffer.getvalue()
 
 
-def share_text(share: Decimal, lang: str) -> str:
-    """A percentage with the language's decimal separator: de '87,5', en '87.5'."""
-    return format_decimal(share, format="#,##0.#", locale=babel_locale(lang))
+def share_param(share: Decimal) -> dict[str, str]:
+    """A share in percent (87.5) as the reader's language writes it: en '87.5%', de '87,5 %'."""
+    return locales.percent_param(share / 100, decimals=1)
 
 
 def summary_replies(result: SlaReport, lang: str) -> list[Reply]:
@@ -197,7 +195,7 @@ def summary_replies(result: SlaReport, lang: str) -> list[Reply]:
     month = locales.month_param(result.month)
     replies = [Reply("sla.summary.title", {"month": month})]
     for row in result.rows:
-        replies.extend(_row_replies(row, lang))
+        replies.extend(_row_replies(row))
     if len(replies) == 1:
         return [Reply("sla.summary.empty", {"month": month})]
     if result.worst:
@@ -210,14 +208,14 @@ def summary_replies(result: SlaReport, lang: str) -> list[Reply]:
     return replies
 
 
-def _row_replies(row: ComplianceRow, lang: str) -> list[Reply]:
+def _row_replies(row: ComplianceRow) -> list[Reply]:
     """A plan and severity's share line (when any case was decided) and its count of cases
     resolved without a response (when there were any)."""
     found = []
     if row.share_percent is not None:
         found.append(Reply("sla.summary.row", {
             "plan": row.display_name, "severity": row.severity,
-            "share": share_text(row.share_percent, lang),
+            "share": share_param(row.share_percent),
             "within": row.within_target, "total": row.decided,
         }))
     if row.resolved_without_response:

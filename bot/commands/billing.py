@@ -28,6 +28,7 @@ from bot.commands.common import (
     stdout_is_terminal,
 )
 from desk import orgs
+from locales.plurals import english_count
 from store.models import InvoiceLine, MonthClose
 
 SUMMARY_FORMATS = ("text", "json", "csv", "png")
@@ -81,9 +82,10 @@ def close_month(month: BillingMonth, as_json: bool) -> None:
         doc["fees"] = _amounts(report.fees_cents)
         emit_json(doc)
         return
-    click.echo(f"{report.month}: closed {report.closed} organizations "
-               f"({report.already_closed} already closed), {report.lines} invoice lines, "
-               f"{report.upgrades} automatic upgrades")
+    click.echo(f"{report.month}: closed {english_count(report.closed, 'organization')} "
+               f"({report.already_closed} already closed), "
+               f"{english_count(report.lines, 'invoice line')}, "
+               f"{english_count(report.upgrades, 'automatic upgrade')}")
     for currency, cents in sorted(report.charges_cents.items()):
         click.echo(f"  overflow charges {Money.from_cents(cents, currency)}")
 

@@ -17,6 +17,8 @@ from locales import (
     money_param,
     month_param,
     normalize,
+    percent_param,
+    quoted_param,
     render,
     text,
 )
@@ -34,13 +36,27 @@ MONEY_EXPECTED = {
     "es": (f"25,00{NBSP}€", f"1.234,50{NBSP}US$"),
     "ru": (f"25,00{NBSP}€", f"1{NBSP}234,50{NBSP}$"),
 }
-# 09:05 at UTC-3 is 12:05 UTC: rendering always shows UTC and says so.
+# 09:05 at UTC-3 is 12:05 UTC: rendering always shows UTC and says so, and no seconds.
 DATETIME_EXPECTED = {
-    "en": f"Mar 10, 2026, 12:05:00{NNBSP}PM UTC",
-    "pt-BR": "10 de mar. de 2026 12:05:00 UTC",
-    "de": "10.03.2026, 12:05:00 UTC",
-    "es": "10 mar 2026, 12:05:00 UTC",
-    "ru": f"10 мар. 2026{NNBSP}г., 12:05:00 UTC",
+    "en": f"Mar 10, 2026, 12:05{NNBSP}PM UTC",
+    "pt-BR": "10 de mar. de 2026 12:05 UTC",
+    "de": "10.03.2026, 12:05 UTC",
+    "es": "10 mar 2026, 12:05 UTC",
+    "ru": f"10 мар. 2026{NNBSP}г., 12:05 UTC",
+}
+PERCENT_EXPECTED = {  # Babel's percent format of each language
+    "en": ("38%", "87.5%"),
+    "pt-BR": ("38%", "87,5%"),
+    "de": (f"38{NBSP}%", f"87,5{NBSP}%"),
+    "es": (f"38{NBSP}%", f"87,5{NBSP}%"),
+    "ru": (f"38{NBSP}%", f"87,5{NBSP}%"),
+}
+QUOTED_EXPECTED = {
+    "en": "“outage”, “all clients”",
+    "pt-BR": "“outage”, “all clients”",
+    "de": "„outage“, „all clients“",
+    "es": "«outage», «all clients»",
+    "ru": "«outage», «all clients»",
 }
 DATE_EXPECTED = {
     "en": "Mar 31, 2026",
@@ -138,13 +154,48 @@ def test_unformattable_value_never_raises(
     assert "cannot format 'bad.spec'" in caplog.text
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_percentages_are_written_as_the_language_writes_them(lang: str) -> None:
+    assert format_value(percent_param(0.3849), lang) == PERCENT_EXPECTED[lang][0]
+    assert format_value(percent_param(Decimal("0.875"), decimals=1), lang) == (
+        PERCENT_EXPECTED[lang][1])
+
+
+def test_percent_param_rounds_half_up_and_refuses_non_numbers() -> None:
+    assert percent_param(0.385) == {"$percent": "0.39"}
+    assert percent_param(Decimal("0.5")) == {"$percent": "0.5"}
+    assert percent_param(1) == {"$percent": "1"}
+    assert percent_param(Decimal("0.33333"), decimals=1) == {"$percent": "0.333"}
+    with pytest.raises(TypeError):
+        percent_param("38%")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        percent_param(True)
+    with pytest.raises(ValueError):
+        percent_param(float("nan"))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_quoted_words_take_the_languages_quotation_marks(lang: str) -> None:
+    assert format_value(quoted_param(["outage", "all clients"]), lang) == QUOTED_EXPECTED[lang]
+    assert format_value(quoted_param([]), lang) == ""
+
+
+def test_quoted_param_refuses_a_bare_string() -> None:
+    with pytest.raises(TypeError):
+        quoted_param("outage")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        quoted_param([1, 2])  # type: ignore[list-item]
+
+
 def test_malformed_tagged_values_show_their_payload(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="locales"):
         assert format_value({"$money": ["abc", "EUR"]}, "de") == "['abc', 'EUR']"
         assert format_value({"$datetime": "2026-03-10T09:00:00"}, "de") == "2026-03-10T09:00:00"
         assert format_value({"$date": "31.03.2026"}, "de") == "31.03.2026"
         assert format_value({"$month": "2026-13"}, "de") == "2026-13"
-    assert caplog.text.count("malformed") == 4
+        assert format_value({"$percent": "viel"}, "de") == "viel"
+        assert format_value({"$quoted": "Ausfall"}, "de") == "Ausfall"
+    assert caplog.text.count("malformed") == 6
     assert format_value({"other": 1}, "de") == {"other": 1}
 
 
@@ -203,10 +254,14 @@ def test_params_survive_a_json_round_trip() -> None:
         "p": money_param(Decimal("10.50"), "BRL"),
         "t": datetime_param(datetime(2026, 3, 10, 9, 5, tzinfo=UTC)),
         "m": month_param("2026-03"),
+        "c": percent_param(0.377),
+        "q": quoted_param(["caído"]),
     }
     restored = json.loads(json.dumps(params))
+    assert format_value(restored["c"], "es") == f"38{NBSP}%"
+    assert format_value(restored["q"], "es") == "«caído»"
     assert format_value(restored["p"], "pt-BR") == f"R${NBSP}10,50"
-    assert format_value(restored["t"], "de") == "10.03.2026, 09:05:00 UTC"
+    assert format_value(restored["t"], "de") == "10.03.2026, 09:05 UTC"
     assert format_value(restored["m"], "es") == "marzo de 2026"
 
 

@@ -73,7 +73,7 @@ def test_note_severity_and_reply_through_the_desk(desk, clock):
     assert get_case(desk, case_id).sla_due_at == opened + timedelta(hours=8)
     clock.set(opened + timedelta(hours=1))
     assert run_due_alerts(desk) == 0
-    assert _queue_line(chat, agent, case_id).endswith("7 h 0 min left")
+    assert _queue_line(chat, agent, case_id).endswith("7 h left")
 
     clock.set(opened + timedelta(hours=8, minutes=5))
     assert _queue_line(chat, agent, case_id).endswith("overdue by 5 min")
