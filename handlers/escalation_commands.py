@@ -3,11 +3,11 @@ and /summary for managers."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 import locales
 from billing.months import BillingMonth
-from desk import outbox
+from desk import orgs, outbox
 from escalation import service
 from escalation import summary as summaries
 from escalation.categories import CODES, infer_category, parse_category
@@ -152,8 +152,11 @@ def escalations(ctx: CommandContext, args: list[str]) -> list[Reply]:
         if not args:
             return [Reply("escalation.org_required")]
         name = " ".join(args).strip()
-        org = ctx.session.scalar(
-            select(Organization).where(func.lower(Organization.name) == name.lower()))
+        found = orgs.orgs_named(ctx.session, name)  # any case, as in the admin CLI
+        if len(found) > 1:
+            return [Reply("escalation.ambiguous_org", {
+                "org": name[:80], "names": ", ".join(o.name for o in found)})]
+        org = found[0] if found else None
         if org is None:
             return [Reply("escalation.unknown_org", {"org": name[:80]})]
         if user.role == "tam" and user.org_id is not None and org.id != user.org_id:

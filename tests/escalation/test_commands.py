@@ -141,10 +141,18 @@ def test_escalations_numbers_for_partner_and_staff(world: World, desk: DeskConte
         "allowance": 5, "counted": 1, "remaining": 4}
     assert_renders(own)
     named = say(handler, agent, "/escalations numbers org")
-    assert named.replies[0].params["org"] == "Numbers Org"
+    assert named.replies[0].params["org"] == "Numbers Org"  # any case
     assert keys(say(handler, manager, "/escalations Numbers Org")) == ["escalation.org_numbers"]
     assert keys(say(handler, agent, "/escalations")) == ["escalation.org_required"]
     assert keys(say(handler, agent, "/escalations Nope")) == ["escalation.unknown_org"]
+    # names are matched in any case, as in the admin CLI; two that differ only by case are
+    # named back rather than guessed
+    world.org("NUMBERS ORG")
+    assert keys(say(handler, agent, "/escalations Numbers Org")) == ["escalation.org_numbers"]
+    ambiguous = say(handler, agent, "/escalations numbers org")
+    assert keys(ambiguous) == ["escalation.ambiguous_org"]
+    assert ambiguous.replies[0].params["names"] == "NUMBERS ORG, Numbers Org"
+    assert_renders(ambiguous)
 
 
 def test_summary_on_demand_for_managers_only(world: World, desk: DeskContext) -> None:
