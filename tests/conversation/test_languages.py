@@ -3,6 +3,7 @@ stored one (DOMAIN.md, Languages; issue #11)."""
 
 from __future__ import annotations
 
+import locales
 from tests.conversation.conftest import World, keys, number_of
 
 RUSSIAN_BREACH = "Клиенты получают чужие сообщения с персональными данными других клиентов"
@@ -70,3 +71,38 @@ def test_an_agents_severity_clears_the_confidence(world: World) -> None:
     assert h.case(number).severity_confidence is not None
     assert keys(h.send(world.alex, f"/severity {number} 2")) == ["case.severity_set"]
     assert h.case(number).severity_confidence is None
+
+
+def test_notices_quote_the_reasons_and_write_the_confidence_as_the_reader_does(
+        world: World) -> None:
+    """The agents' notice is rendered in each room's language: quotation marks and the
+    percent format are the reader's, not English ones in every language."""
+    h = world.h
+    h.deliver()
+    h.send(world.pat, UNSURE)
+    notice = next(d for d in h.deliver() if d.key == "notice.new_case_review")
+    reasons = notice.params["reasons"]
+    assert reasons == {"$quoted": h.case(notice.params["number"]).severity_reasons}
+    words = reasons["$quoted"]
+    confidence = notice.params["confidence"]
+    assert set(confidence) == {"$percent"}
+    german = locales.render(notice.key, notice.params, "de")
+    russian = locales.render(notice.key, notice.params, "ru")
+    english = locales.render(notice.key, notice.params, "en")
+    assert f"„{words[0]}“" in german and f"«{words[0]}»" in russian
+    assert f"“{words[0]}”" in english and "„" not in english
+    share = round(100 * float(confidence["$percent"]))
+    assert f"(Konfidenz {share}\xa0%)" in german
+    assert f"(уверенность {share}\xa0%)" in russian
+    assert f"(confidence {share}%)" in english
+
+
+def test_the_partners_answer_quotes_in_the_partners_language(world: World) -> None:
+    h = world.h
+    partner = h.add_person("Ivana", "partner", world.org, language="ru")
+    opened = h.send(partner, RUSSIAN_BREACH)
+    reply = opened.replies[0]
+    assert reply.key == "case.opened"
+    text = locales.render(reply.key, reply.params, opened.language)
+    first = h.case(number_of(opened)).severity_reasons[0]
+    assert f"«{first}»" in text and "“" not in text

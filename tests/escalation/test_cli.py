@@ -87,3 +87,20 @@ def test_bad_input_one_line_on_stderr(run, acme: int, args: tuple[str, ...],  # 
     result = run(*args)
     assert result.exit_code != 0
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_close_month_counts_read_right_in_english(run, acme: int) -> None:  # type: ignore[no-untyped-def]
+    text = run("close-month", "2026-03").stdout
+    assert "2026-03: closed 1 organization (0 already closed), 3 invoice lines, " \
+           "0 automatic upgrades" in text
+    again = run("close-month", "2026-03").stdout
+    assert "closed 0 organizations (1 already closed), 0 invoice lines" in again
+
+
+def test_summary_text_names_the_categories_in_english(run, acme: int) -> None:  # type: ignore[no-untyped-def]
+    text = run("summary", "--month", "2026-03").stdout
+    assert "By category: Other issue affecting operations: 4" in text
+    assert "oth:" not in text
+    doc = json.loads(run("summary", "--month", "2026-03", "--json").stdout)
+    assert doc["by_category"] == {"oth": 4}
+    assert doc["by_category_name"] == {"Other issue affecting operations": 4}

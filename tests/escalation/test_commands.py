@@ -177,3 +177,26 @@ def test_summary_on_demand_for_managers_only(world: World, desk: DeskContext) ->
     assert keys(say(handler, manager, "/summary 2027-01", channel="slack")) == [
         "escalation.summary.future"]
     assert keys(say(handler, partner, "/summary")) == ["error.not_allowed"]
+
+
+@pytest.mark.parametrize(("lang", "text", "line"), [
+    ("en", "/escalate", "plat — Platform issue"),
+    ("de", "/escalate 1 unsinn", "plat – "),
+    ("es", "/escalate 1 tonterias", "plat — "),
+    ("pt-BR", "/escalate", "plat — "),
+    ("ru", "/escalate", "plat — "),
+])
+def test_the_category_list_names_each_code_in_the_readers_language(
+        world: World, desk: DeskContext, lang: str, text: str, line: str) -> None:
+    org = world.org(f"Names {lang}")
+    partner = world.user(f"names-{lang}", "partner", org, language=lang)
+    outcome = say(Desk(desk), partner, text)
+    assert outcome.language == lang
+    rendered = locales.render(outcome.replies[0].key, outcome.replies[0].params, lang)
+    listed = rendered.split("\n")[1:]
+    assert len(listed) == 9
+    dash = line.split()[1]
+    for code, row in zip(("bv", "pv", "oba", "gov", "meta", "inv", "tech", "plat", "oth"),
+                         listed, strict=True):
+        assert row == f"{code} {dash} " + locales.text(f"escalation.category.{code}", lang)
+    assert line in rendered

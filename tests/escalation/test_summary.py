@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+import locales
 from billing.money import Money
 from billing.months import BillingMonth
 from desk.context import DeskContext
 from escalation import summary as summaries
 from escalation.chart import render_png
-from escalation.delivery import send_summaries
+from escalation.delivery import send_summaries, summary_reply
 from escalation.month_close import close_month
 from store.db import transaction
 from store.models import Case, OutboxAttachment, OutboxMessage, SummaryDelivery
@@ -104,3 +105,25 @@ def test_managers_get_the_summary_once(world: World, desk: DeskContext) -> None:
         assert files == ["escalations-2026-03.csv", "escalations-2026-03.png"]
         assert "Mensalidades" in messages[0].params["totals"]
         assert len(s.scalars(select(SummaryDelivery)).all()) == 2
+
+
+def test_names_and_durations_in_the_readers_language(world: World, sessions) -> None:  # type: ignore[no-untyped-def]
+    """Category names, not codes; the medians as the language writes a duration, no zero
+    part (2.5 h and 15 h here), never '2h 30m' in every language."""
+    _build_month(world, sessions)
+    with transaction(sessions) as s:
+        built = summaries.build(s, MARCH, UTC_TZ)
+    text = summaries.to_text(built)
+    assert "By category: OBA appeal: 1, Platform issue: 3" in text
+    assert "median first response 2 h 30 min, median resolution 15 h" in text
+    doc = json.loads(summaries.to_json(built))
+    assert doc["by_category"] == {"oba": 1, "plat": 3}  # the codes stay for machines
+    assert doc["by_category_name"] == {"OBA appeal": 1, "Platform issue": 3}
+    german = summary_reply(built, "de")
+    rendered = locales.render(german.key, german.params, "de")
+    assert "Median bis zur ersten Antwort: 2 Std. 30 Min.; Median bis zur Lösung: 15 Std." \
+        in rendered
+    assert f"{locales.text('escalation.category.plat', 'de')}: 3" in rendered
+    assert " plat" not in rendered and "oba:" not in rendered
+    russian = summary_reply(built, "ru")
+    assert "2 ч 30 мин" in locales.render(russian.key, russian.params, "ru")

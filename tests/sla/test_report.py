@@ -222,4 +222,5 @@ def test_summary_on_demand_has_the_sla_section(desk, clock, month, staff):
     assert "First-response SLA, March 2026" in text
     # seen on April 2: the case of March 31 23:00 (24 h target) has become overdue meanwhile
     assert "Growth, severity 3: 50% answered within target (1 of 2)" in text
-    assert f"#{month['g_pending']} Grow (Growth, severity 3): still unanswered, 11 h overdue" in text
+    assert (f"#{month['g_pending']} Grow (Growth, severity 3): still unanswered, 11 h overdue"
+            in text)
