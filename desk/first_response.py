@@ -1,8 +1,8 @@
 """A case's first-response clock: its target, due time, 75% reminder instant and queue order.
 
 The first response is the first agent message the partner receives about a case (DOMAIN.md):
-a reply (recorded by the case service) or a resolution with a closing note (recorded here, when
-the resolved case is flushed). A bare resolution is not a response.
+a reply, or a resolution with a closing note (both recorded by the case service; the closing
+note through record_closing_note). A bare resolution is not a response.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from sqlalchemy import bindparam, event, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from billing.months import BillingMonth
@@ -94,12 +94,6 @@ def record_closing_note(case: Case) -> None:
     a bare resolution leaves it unset."""
     if closing_note_answers(case):
         case.first_response_at = case.resolved_at
-
-
-@event.listens_for(Case, "before_insert")
-def _record_closing_note_of_new_case(_mapper: object, _connection: object, case: Case) -> None:
-    """A case stored already resolved with a note (imports, tests) is answered by the note."""
-    record_closing_note(case)
 
 
 def clock_running(case: Case) -> bool:
