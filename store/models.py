@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -45,13 +47,17 @@ class Base(DeclarativeBase):
 
 
 class Plan(Base):
-    """A billing plan as data: fee, free escalations, overflow price and benefits."""
+    """A billing plan as data (seed 002): type, status, prices per cycle, GST, benefits, limits."""
 
     __tablename__ = "plans"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)
     display_name: Mapped[str] = mapped_column(String(80))
-    fee_cents: Mapped[int] = mapped_column(BigInteger)
+    # usage-based | revenue-sharing (the share is stored and shown; it bills nothing by itself)
+    plan_type: Mapped[str] = mapped_column(String(20), default="usage-based",
+                                           server_default="usage-based")
+    revenue_share_bp: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1/100 %
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     free_escalations: Mapped[int] = mapped_column(Integer)
     overflow_price_cents: Mapped[int] = mapped_column(BigInteger)
     tam_kind: Mapped[str] = mapped_column(String(20))  # community | dedicated
@@ -59,9 +65,30 @@ class Plan(Base):
     beta_access: Mapped[str] = mapped_column(String(20), default="on_request")
     auto_upgrade_above_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     auto_upgrade_to: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    gst_rate_bp: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: GST off
+    # benefits with a limit; None means no limit
+    limit_messages: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    limit_conversations: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    limit_team_members: Mapped[int | None] = mapped_column(Integer, nullable=True)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    prices: Mapped[list[PlanPrice]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanPrice.id",
+        lazy="selectin")
+
+
+class PlanPrice(Base):
+    """The plan fee of one billing cycle in one currency; a cycle with prices is enabled."""
+
+    __tablename__ = "plan_prices"
+    __table_args__ = (UniqueConstraint("plan_id", "cycle", "currency"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    cycle: Mapped[str] = mapped_column(String(10))  # monthly | quarterly | yearly
+    currency: Mapped[str] = mapped_column(String(3))  # EUR | USD
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    plan: Mapped[Plan] = relationship(back_populates="prices")
 
 
 class User(Base):
@@ -124,6 +151,9 @@ class PlanAssignment(Base):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
     effective_month: Mapped[str] = mapped_column(Month)
     reason: Mapped[str] = mapped_column(String(20))  # onboarding|admin|partner|auto-upgrade
+    # the billing cycle from this month on; an auto-upgrade keeps the cycle it interrupts
+    billing_cycle: Mapped[str] = mapped_column(String(10), default="monthly",
+                                               server_default="monthly")
     created_at: Mapped[datetime]
 
 
@@ -134,6 +164,7 @@ class LicenseFee(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     month: Mapped[str] = mapped_column(Month)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
+    recorded_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Conversation(Base):
@@ -232,9 +263,45 @@ class MonthClose(Base):
     overflow: Mapped[int] = mapped_column(Integer)
     overflow_price_cents: Mapped[int] = mapped_column(BigInteger)
     charge_cents: Mapped[int] = mapped_column(BigInteger)
-    plan_fee_cents: Mapped[int] = mapped_column(BigInteger)
+    plan_fee_cents: Mapped[int] = mapped_column(BigInteger)  # 0 outside a cycle's first month
+    billing_cycle: Mapped[str] = mapped_column(String(10), default="monthly",
+                                               server_default="monthly")
+    tax_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # GST
     escalations_processed: Mapped[int] = mapped_column(Integer)
     closed_at: Mapped[datetime]
+
+
+class Invoice(Base):
+    """One per organization and closed month; open until paid in full, overdue past due_on."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("org_id", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    month: Mapped[str] = mapped_column(Month, index=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    issued_on: Mapped[date] = mapped_column(Date)  # the 1st of the next month
+    due_on: Mapped[date] = mapped_column(Date)  # issued_on + INVOICE_GRACE_DAYS
+    currency: Mapped[str] = mapped_column(String(3))
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    paid_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    has_plan_fee: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    escalations_processed: Mapped[int] = mapped_column(Integer)
+    paid_at: Mapped[datetime | None] = mapped_column(nullable=True)  # when paid in full
+    created_at: Mapped[datetime]
+
+
+class Payment(Base):
+    """A payment recorded by an admin against one invoice, in the invoice's currency."""
+
+    __tablename__ = "payments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(10))  # card | transfer
+    paid_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(120))
 
 
 class InvoiceLine(Base):
@@ -243,7 +310,7 @@ class InvoiceLine(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     month: Mapped[str] = mapped_column(Month, index=True)
-    kind: Mapped[str] = mapped_column(String(30))  # plan_fee|escalation_overflow|escalations
+    kind: Mapped[str] = mapped_column(String(30))  # plan_fee|escalation_overflow|escalations|gst
     description: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_cents: Mapped[int] = mapped_column(BigInteger)
