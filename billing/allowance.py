@@ -1,4 +1,4 @@
-"""A month's escalation numbers: remaining allowance, overflow and its charge."""
+"""A month's escalation numbers: remaining allowance, overflow, charge, and if pending resolve."""
 
 from __future__ import annotations
 
@@ -38,3 +38,17 @@ class EscalationNumbers:
 
     def charge(self, price: Money) -> Money:
         return price * self.overflow
+
+    @property
+    def left_if_pending_resolved(self) -> int:
+        """Free escalations left if every pending request is resolved this month."""
+        return max(0, self.allowance - self.counted - self.pending)
+
+    @property
+    def billable_if_pending_resolved(self) -> int:
+        """Escalations above the allowance if every pending request is resolved this month."""
+        return max(0, self.counted + self.pending - self.allowance)
+
+    def charge_if_pending_resolved(self, price: Money) -> Money:
+        """What the month's escalations would cost if every pending one is resolved in it."""
+        return price * self.billable_if_pending_resolved
