@@ -14,6 +14,7 @@ from billing.money import CENT, CURRENCIES, Money, to_amount
 from billing.months import BillingMonth
 from billing.plans import PlanTerms
 from desk import audit
+from desk.derived_plans import PlanChange, rederive_org
 from desk.errors import Ambiguous, Conflict, Invalid, NotFound
 from desk.plans import assign, get_plan, plan_in_force, terms
 from store.models import LicenseFee, Organization, PartnerAccount, Plan
@@ -122,8 +123,9 @@ def partner_ids(session: Session, org_id: int) -> list[str]:
 
 
 def set_license_fees(session: Session, org: Organization, month: BillingMonth,
-                     amount: Decimal, *, now: datetime, actor: str = "cli") -> LicenseFee:
-    """Record (or correct) the organization's license fees of a month, in its currency."""
+                     amount: Decimal, *, now: datetime, actor: str = "cli") -> list[PlanChange]:
+    """Record (or correct) the organization's license fees of a month, in its currency, and
+    re-derive its automatic upgrades; returns the plan changes of months not yet closed."""
     if not isinstance(amount, Decimal) or not amount.is_finite():
         raise Invalid(f"invalid license fees {amount!r}: expected a decimal amount")
     if amount < 0:
@@ -137,16 +139,16 @@ def set_license_fees(session: Session, org: Organization, month: BillingMonth,
                                                   LicenseFee.month == str(month)))
     previous = None if row is None else row.amount_cents
     if row is None:
-        row = LicenseFee(org_id=org.id, month=str(month), amount_cents=cents)
+        row = LicenseFee(org_id=org.id, month=str(month), amount_cents=cents, recorded_at=now)
         session.add(row)
     else:
-        row.amount_cents = cents
+        row.amount_cents, row.recorded_at = cents, now
     session.flush()
     audit.record(session, actor=actor, action="fees.set", entity="organization",
                  entity_id=org.id, details={"organization": org.name, "month": str(month),
                                             "amount_cents": cents, "currency": org.currency,
                                             "previous_cents": previous}, now=now)
-    return row
+    return rederive_org(session, org, now=now, actor=actor)
 
 
 def license_fees(session: Session, org_id: int, month: BillingMonth) -> Decimal | None:
