@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import total_ordering
 
 CURRENCIES = ("EUR", "USD")
@@ -38,6 +38,16 @@ def to_cents(amount: Decimal) -> int:
     if exact != amount:
         raise ValueError(f"amount {amount} has more than two decimals")
     return int(exact.scaleb(2))
+
+
+def gst(taxable: Decimal, rate: Decimal) -> Decimal:
+    """The tax on `taxable` at `rate` percent, rounded half-up to the cent (exact Decimal)."""
+    for label, value in (("taxable amount", taxable), ("GST rate", rate)):
+        if isinstance(value, float) or not isinstance(value, Decimal):
+            raise TypeError(f"the {label} must be a Decimal, got {type(value).__name__}")
+        if not value.is_finite() or value < 0:
+            raise ValueError(f"the {label} must be a finite amount, not negative")
+    return (taxable * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def parse_amount(text: str) -> Decimal:

@@ -8,11 +8,14 @@ import pytest
 
 from billing.months import BillingMonth
 from billing.plans import (
+    CYCLE_MONTHS,
+    CYCLES,
     DEFAULT_PLANS,
     GROWTH,
     PREMIUM,
     Assignment,
     PlanTerms,
+    monthly_prices,
     plan_in_force,
     upgrade_target,
 )
@@ -21,8 +24,16 @@ M1, M2, M3 = BillingMonth(2026, 1), BillingMonth(2026, 2), BillingMonth(2026, 3)
 
 
 def test_builtin_plans_match_the_domain() -> None:
-    assert (GROWTH.fee, GROWTH.free_escalations, GROWTH.overflow_price) == (500, 2, 25)
-    assert (PREMIUM.fee, PREMIUM.free_escalations, PREMIUM.overflow_price) == (1000, 5, 25)
+    for currency in ("EUR", "USD"):
+        assert (GROWTH.fee("monthly", currency), GROWTH.free_escalations,
+                GROWTH.overflow_price) == (500, 2, 25)
+        assert (PREMIUM.fee("monthly", currency), PREMIUM.free_escalations,
+                PREMIUM.overflow_price) == (1000, 5, 25)
+    for plan in DEFAULT_PLANS:
+        assert plan.cycles() == ("monthly",) and plan.fee("quarterly", "EUR") is None
+        assert plan.gst_rate is None and plan.plan_type == "usage-based" and plan.enabled
+        assert (plan.limit_messages, plan.limit_conversations, plan.limit_team_members) == \
+            (None, None, None)
     assert (GROWTH.tam_kind, PREMIUM.tam_kind) == ("community", "dedicated")
     assert PREMIUM.queue_priority > GROWTH.queue_priority
     assert (GROWTH.beta_access, PREMIUM.beta_access) == ("on_request", "invited")
@@ -62,7 +73,7 @@ def test_seeds_three_month_example() -> None:
     seen = []
     for month in (M1, M2, M3):
         plan = terms[plan_in_force(history, month) or ""]
-        seen.append((plan.name, plan.fee))
+        seen.append((plan.name, plan.fee("monthly", "EUR")))
         target = upgrade_target(plan, fees[month])
         if target:
             history.append(Assignment(month.next(), target))
@@ -73,16 +84,62 @@ def test_seeds_three_month_example() -> None:
 
 
 def test_plan_terms_validate() -> None:
-    base = dict(name="x", display_name="X", fee=Decimal("1"), free_escalations=1,
-                overflow_price=Decimal("1"))
+    base = dict(name="x", display_name="X", prices={("monthly", "EUR"): Decimal("1")},
+                free_escalations=1, overflow_price=Decimal("1"))
     PlanTerms(**base)  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
-        PlanTerms(**{**base, "fee": Decimal("-1")})  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
-        PlanTerms(**{**base, "free_escalations": -1})  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
-        PlanTerms(**{**base, "tam_kind": "shared"})  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
-        PlanTerms(**{**base, "auto_upgrade_above": Decimal("5")})  # type: ignore[arg-type]
+    bad_values = [
+        {"prices": {("monthly", "EUR"): Decimal("-1")}},
+        {"prices": {("weekly", "EUR"): Decimal("1")}},
+        {"prices": {("monthly", "GBP"): Decimal("1")}},
+        {"prices": {("monthly", "EUR"): Decimal("NaN")}},
+        {"free_escalations": -1},
+        {"overflow_price": Decimal("-1")},
+        {"tam_kind": "shared"},
+        {"auto_upgrade_above": Decimal("5")},
+        {"plan_type": "flat"},
+        {"plan_type": "revenue-sharing"},  # without its share
+        {"revenue_share": Decimal("10")},  # a share on a usage-based plan
+        {"plan_type": "revenue-sharing", "revenue_share": Decimal("0")},
+        {"plan_type": "revenue-sharing", "revenue_share": Decimal("100.01")},
+        {"gst_rate": Decimal("0")},
+        {"gst_rate": Decimal("-5")},
+        {"limit_team_members": -1},
+    ]
+    for change in bad_values:
+        with pytest.raises(ValueError):
+            PlanTerms(**{**base, **change})  # type: ignore[arg-type]
+    for change in ({"prices": {("monthly", "EUR"): 1.0}}, {"overflow_price": 1},
+                   {"gst_rate": 10.0}, {"limit_messages": 1.5}, {"limit_messages": True},
+                   {"prices": {"monthly": Decimal("1")}}):
+        with pytest.raises(TypeError):
+            PlanTerms(**{**base, **change})  # type: ignore[arg-type]
+
+
+def test_catalogue_terms() -> None:
+    shared = PlanTerms(
+        name="partner", display_name="Partner", free_escalations=3, overflow_price=Decimal("20"),
+        plan_type="revenue-sharing", revenue_share=Decimal("12.5"), gst_rate=Decimal("18"),
+        prices={("yearly", "USD"): Decimal("9000"), ("monthly", "EUR"): Decimal("800"),
+                ("quarterly", "EUR"): Decimal("2300"), ("yearly", "EUR"): Decimal("8800")},
+        limit_messages=100_000, limit_conversations=None, limit_team_members=3)
+    assert shared.cycles() == ("monthly", "quarterly", "yearly")
+    assert shared.fee("quarterly", "EUR") == Decimal("2300")
+    assert shared.fee("quarterly", "USD") is None and shared.fee("monthly", "USD") is None
+    assert shared.currencies("yearly") == ("EUR", "USD")
+    # Prices come out ordered by cycle then currency, and cannot be changed in place.
+    assert list(shared.prices) == [("monthly", "EUR"), ("quarterly", "EUR"), ("yearly", "EUR"),
+                                   ("yearly", "USD")]
     with pytest.raises(TypeError):
-        PlanTerms(**{**base, "fee": 1.0})  # type: ignore[arg-type]
+        shared.prices[("monthly", "USD")] = Decimal("1")  # type: ignore[index]
+    assert PlanTerms(name="free", display_name="Free", free_escalations=0,
+                     overflow_price=Decimal("0")).cycles() == ()
+    assert CYCLE_MONTHS == {"monthly": 1, "quarterly": 3, "yearly": 12}
+    assert CYCLES == ("monthly", "quarterly", "yearly")
+    # Terms with the same content are equal however the prices were given.
+    again = PlanTerms(**{**shared.__dict__, "prices": dict(reversed(list(shared.prices.items())))})
+    assert again == shared and hash(again) == hash(shared)
+
+
+def test_monthly_prices_shortcut() -> None:
+    assert monthly_prices(Decimal("750")) == {("monthly", "EUR"): Decimal("750"),
+                                              ("monthly", "USD"): Decimal("750")}
