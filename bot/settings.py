@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=20, ge=1)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     sla_check_seconds: int = Field(default=60, ge=5)
+    invoice_grace_days: int = Field(default=0, ge=0, le=365)
 
     @field_validator("billing_timezone")
     @classmethod

@@ -38,4 +38,5 @@ def build_desk(settings: Settings, engine: Engine | None = None,
         agent_language=settings.agent_language,
         default_language=settings.default_language,
         rate_limit_per_minute=settings.rate_limit_per_minute,
+        invoice_grace_days=settings.invoice_grace_days,
     )

@@ -27,3 +27,4 @@ class DeskContext:
     agent_language: str = "en"
     default_language: str = "en"
     rate_limit_per_minute: int = 20
+    invoice_grace_days: int = 0  # an invoice is due this many days after its issue date
