@@ -46,16 +46,16 @@ def upgrade_rules(session: Session) -> dict[str, UpgradeRule]:
 def history(session: Session, org_id: int,
             rules: dict[str, UpgradeRule] | None = None) -> PlanHistory:
     """The derivation's inputs for one organization, as stored now."""
-    names = dict(session.execute(select(Plan.id, Plan.name)).tuples().all())
+    names = dict(session.execute(select(Plan.id, Plan.name)).all())
     explicit = {BillingMonth.parse(month): names[plan_id] for month, plan_id in session.execute(
         select(PlanAssignment.effective_month, PlanAssignment.plan_id)
-        .where(PlanAssignment.org_id == org_id, PlanAssignment.reason != AUTO)).tuples()}
+        .where(PlanAssignment.org_id == org_id, PlanAssignment.reason != AUTO))}
     fees = {BillingMonth.parse(month): to_amount(cents) for month, cents in session.execute(
         select(LicenseFee.month, LicenseFee.amount_cents)
-        .where(LicenseFee.org_id == org_id)).tuples()}
+        .where(LicenseFee.org_id == org_id))}
     closed = {BillingMonth.parse(month): names[plan_id] for month, plan_id in session.execute(
         select(MonthClose.month, MonthClose.plan_id)
-        .where(MonthClose.org_id == org_id)).tuples()}
+        .where(MonthClose.org_id == org_id))}
     return PlanHistory(explicit, fees, closed, upgrade_rules(session) if rules is None else rules)
 
 
@@ -101,7 +101,7 @@ def rederive_org(session: Session, org: Organization, *, now: datetime, actor: s
                                 .order_by(PlanAssignment.effective_month)))
     if not rows and not facts.closed:
         return []
-    names = dict(session.execute(select(Plan.id, Plan.name)).tuples().all())
+    names = dict(session.execute(select(Plan.id, Plan.name)).all())
     ids = {name: plan_id for plan_id, name in names.items()}
     stored_months = [BillingMonth.parse(r.effective_month) for r in rows]
     last = max([horizon(facts, min(stored_months + list(facts.closed))), *stored_months])

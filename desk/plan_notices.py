@@ -26,7 +26,7 @@ def notify_plan_changes(session: Session, desk: DeskContext, org: Organization,
     if not changes:
         return 0
     rules = upgrade_rules(session)
-    display = dict(session.execute(select(Plan.name, Plan.display_name)).tuples().all())
+    display = dict(session.execute(select(Plan.name, Plan.display_name)).all())
     people = session.scalars(select(User).where(
         User.removed_at.is_(None),
         or_(User.role == "manager", (User.role == "partner") & (User.org_id == org.id)),

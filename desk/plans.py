@@ -16,6 +16,7 @@ from billing.money import CENT, to_amount, to_cents
 from billing.months import BillingMonth
 from billing.plans import PlanTerms
 from desk import audit
+from desk.derived_plans import rederive_org
 from desk.errors import Conflict, Invalid, NotFound
 from desk.plan_sql import in_force
 from store.models import Organization, Plan, PlanAssignment
@@ -265,6 +266,7 @@ def assign(session: Session, org: Organization, plan: Plan, effective_month: Bil
                  entity_id=org.id, details={"organization": org.name, "plan": plan.name,
                                             "effective_month": month, "reason": reason,
                                             "replaced": previous}, now=now)
+    rederive_org(session, org, now=now, actor=actor)
     return row
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import click
+from sqlalchemy.orm import Session
 
 from billing.months import BillingMonth
 from billing.plans import upgrade_target
@@ -18,12 +19,40 @@ from bot.commands._admin import (
 )
 from bot.commands.common import MONEY, MONTH, emit_json, json_option
 from desk import orgs
+from desk.derived_plans import PlanChange
+from desk.plan_notices import notify_plan_changes
 from desk.plans import plan_in_force, terms
+from locales.plurals import english_count
+from store.models import Organization
 
 
 @click.group(cls=AdminGroup)
 def fees() -> None:
     """Monthly license fees of an organization, in its billing currency."""
+
+
+def _why_unchanged(session: Session, target: Organization, when: BillingMonth,
+                   value: Decimal) -> str:
+    """One line saying why recording these fees changes no month not yet closed."""
+    plan = plan_in_force(session, target.id, when)
+    if plan is None:
+        return f"{target.name} had no plan in {when}: no plan changes"
+    rule = terms(plan)
+    if upgrade_target(rule, value) is None:
+        if rule.auto_upgrade_above is None:
+            return f"{plan.display_name} has no automatic upgrade: no plan changes"
+        return (f"not above the {plan.display_name} threshold of {rule.auto_upgrade_above} "
+                f"{target.currency}: no plan changes")
+    return (f"above the {plan.display_name} threshold of {rule.auto_upgrade_above} "
+            f"{target.currency}, but no month not yet closed changes: the next months are "
+            f"already on {rule.auto_upgrade_to}, closed, or decided by an admin assignment")
+
+
+def _change_line(target: Organization, change: PlanChange, when: BillingMonth) -> str:
+    line = f"{target.name} is on {change.after} from {change.month} (was {change.before})"
+    if change.month > when.next():
+        line += f"; {when.next()} to {change.month.prev()} already closed"
+    return line
 
 
 @fees.command("set")
@@ -35,25 +64,35 @@ def fees() -> None:
 @admin_command
 def set_cmd(name: str, month: BillingMonth | None, amount: Decimal | None,
             as_json: bool) -> None:
-    """Record (or correct) organization NAME's license fees of a month."""
+    """Record (or correct) organization NAME's license fees of a month.
+
+    Fees above a plan's threshold upgrade the next month not yet closed at once (the
+    partners and managers are told); a correction below it takes the upgrade back.
+    """
     when = required(month, "--month", "YYYY-MM")
     value = required(amount, "--amount", "e.g. 575.00")
-    with unit_of_work() as (session, _desk, now):
+    with unit_of_work() as (session, desk, now):
         target = orgs.get_org(session, name)
-        orgs.set_license_fees(session, target, when, value, now=now, actor=actor())
+        previous = orgs.license_fees(session, target.id, when)
+        changes = orgs.set_license_fees(session, target, when, value, now=now, actor=actor())
+        notified = notify_plan_changes(session, desk, target, changes, when, now)
         plan = plan_in_force(session, target.id, when)
-        upgrade = None if plan is None else upgrade_target(terms(plan), value)
+        unchanged = None if changes else _why_unchanged(session, target, when, value)
     doc = {"organization": target.name, "month": str(when), "amount": str(value),
+           "previous": None if previous is None else str(previous),
            "currency": target.currency, "plan": None if plan is None else plan.name,
-           "upgrade_to": upgrade,
-           "upgrade_from": None if upgrade is None else str(when.next())}
+           "plan_changes": [c.as_dict() for c in changes], "notified": notified}
     if as_json:
         emit_json(doc)
         return
-    click.echo(f"license fees of {target.name} for {when}: {value} {target.currency}")
-    if upgrade is not None:
-        click.echo(f"above the {plan.name if plan else ''} threshold: the month close moves "
-                   f"{target.name} to {upgrade} from {when.next()}")
+    was = "" if previous is None or previous == value else f" (was {previous})"
+    click.echo(f"license fees of {target.name} for {when}: {value} {target.currency}{was}")
+    for change in changes:
+        click.echo(_change_line(target, change, when))
+    if unchanged is not None:
+        click.echo(unchanged)
+    if notified:
+        click.echo(f"told {english_count(notified, 'person', 'people')} of the plan change")
 
 
 @fees.command("list")
