@@ -9,7 +9,7 @@ terms), so no instant ever shows another plan. Months already closed are never t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -91,10 +91,12 @@ def _changes(before: dict[BillingMonth, str | None], after: dict[BillingMonth, s
     return changes
 
 
-def rederive_org(session: Session, org: Organization, *, now: datetime, actor: str = "cli",
-                 rules: dict[str, UpgradeRule] | None = None) -> list[PlanChange]:
+def rederive_org(session: Session, org: Organization, *, now: datetime, tz: tzinfo,
+                 actor: str = "cli", rules: dict[str, UpgradeRule] | None = None
+                 ) -> list[PlanChange]:
     """Make the organization's auto-upgrade rows equal to the derivation; returns what changed
-    in months not yet closed. Call it in the transaction that changed an input."""
+    in months not yet closed. Call it in the transaction that changed an input: the open cases
+    of a changed month get the first-response targets of their new plan at once."""
     facts = history(session, org.id, rules)
     rows = list(session.scalars(select(PlanAssignment)
                                 .where(PlanAssignment.org_id == org.id)
@@ -135,6 +137,9 @@ def rederive_org(session: Session, org: Organization, *, now: datetime, actor: s
     session.flush()
     changes = _changes(before, derived, months)
     if changes:
+        from desk.first_response import retarget_open_cases  # desk.plans imports this module
+
+        retarget_open_cases(session, org.id, changes[0].month, now, tz)
         audit.record(session, actor=actor, action="plan.derive", entity="organization",
                      entity_id=org.id, details={"organization": org.name,
                                                 "changes": [c.as_dict() for c in changes]},
@@ -142,7 +147,7 @@ def rederive_org(session: Session, org: Organization, *, now: datetime, actor: s
     return changes
 
 
-def rederive_plan_orgs(session: Session, plan: Plan, *, now: datetime,
+def rederive_plan_orgs(session: Session, plan: Plan, *, now: datetime, tz: tzinfo,
                        actor: str = "cli") -> dict[str, list[PlanChange]]:
     """Re-derive every organization ever assigned `plan` (after its upgrade terms changed)."""
     org_ids = set(session.scalars(select(PlanAssignment.org_id)
@@ -151,7 +156,7 @@ def rederive_plan_orgs(session: Session, plan: Plan, *, now: datetime,
     out: dict[str, list[PlanChange]] = {}
     for org in session.scalars(select(Organization).where(Organization.id.in_(org_ids))
                                .order_by(Organization.id)):
-        changes = rederive_org(session, org, now=now, actor=actor, rules=rules)
+        changes = rederive_org(session, org, now=now, tz=tz, actor=actor, rules=rules)
         if changes:
             out[org.name] = changes
     return out

@@ -82,6 +82,18 @@ def refresh_due(session: Session, case: Case, now: datetime, tz: tzinfo = UTC) -
     return case.sla_due_at
 
 
+def retarget_open_cases(session: Session, org_id: int, since: BillingMonth, now: datetime,
+                        tz: tzinfo) -> int:
+    """Recompute the due times of the organization's unanswered open cases opened in `since` or
+    later, after the plan of those months changed; returns how many cases were looked at."""
+    cases = session.scalars(select(Case).where(
+        Case.org_id == org_id, Case.status == "open", Case.first_response_at.is_(None),
+        Case.resolved_at.is_(None), Case.opened_at >= since.start(tz))).all()
+    for case in cases:
+        refresh_due(session, case, now, tz)
+    return len(cases)
+
+
 def closing_note_answers(case: Case) -> bool:
     """True when the case's resolution carries a closing note and nothing answered it before:
     the note is then the partner's first response."""

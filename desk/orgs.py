@@ -123,7 +123,8 @@ def partner_ids(session: Session, org_id: int) -> list[str]:
 
 
 def set_license_fees(session: Session, org: Organization, month: BillingMonth,
-                     amount: Decimal, *, now: datetime, actor: str = "cli") -> list[PlanChange]:
+                     amount: Decimal, *, now: datetime, tz: tzinfo,
+                     actor: str = "cli") -> list[PlanChange]:
     """Record (or correct) the organization's license fees of a month, in its currency, and
     re-derive its automatic upgrades; returns the plan changes of months not yet closed."""
     if not isinstance(amount, Decimal) or not amount.is_finite():
@@ -148,7 +149,7 @@ def set_license_fees(session: Session, org: Organization, month: BillingMonth,
                  entity_id=org.id, details={"organization": org.name, "month": str(month),
                                             "amount_cents": cents, "currency": org.currency,
                                             "previous_cents": previous}, now=now)
-    return rederive_org(session, org, now=now, actor=actor)
+    return rederive_org(session, org, now=now, tz=tz, actor=actor)
 
 
 def license_fees(session: Session, org_id: int, month: BillingMonth) -> Decimal | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -266,7 +266,7 @@ def assign(session: Session, org: Organization, plan: Plan, effective_month: Bil
                  entity_id=org.id, details={"organization": org.name, "plan": plan.name,
                                             "effective_month": month, "reason": reason,
                                             "replaced": previous}, now=now)
-    rederive_org(session, org, now=now, actor=actor)
+    rederive_org(session, org, now=now, tz=tz or UTC, actor=actor)
     return row
 
 

@@ -74,7 +74,8 @@ def set_cmd(name: str, month: BillingMonth | None, amount: Decimal | None,
     with unit_of_work() as (session, desk, now):
         target = orgs.get_org(session, name)
         previous = orgs.license_fees(session, target.id, when)
-        changes = orgs.set_license_fees(session, target, when, value, now=now, actor=actor())
+        changes = orgs.set_license_fees(session, target, when, value, now=now,
+                                          tz=desk.billing_tz, actor=actor())
         notified = notify_plan_changes(session, desk, target, changes, when, now)
         plan = plan_in_force(session, target.id, when)
         unchanged = None if changes else _why_unchanged(session, target, when, value)

@@ -122,9 +122,9 @@ def test_org_rules(sessions: sessionmaker[Session]) -> None:
             orgs.create_org(session, name="B", plan_name="growth", currency="BTC",
                             billing_model="direct-paid", now=NOW, tz=UTC_ZONE)
         with pytest.raises(Invalid, match="negative"):
-            orgs.set_license_fees(session, org, M("2026-03"), Decimal("-1"), now=NOW)
-        orgs.set_license_fees(session, org, M("2026-03"), Decimal("575.5"), now=NOW)
-        orgs.set_license_fees(session, org, M("2026-03"), Decimal("575.25"), now=NOW)
+            orgs.set_license_fees(session, org, M("2026-03"), Decimal("-1"), now=NOW, tz=UTC)
+        orgs.set_license_fees(session, org, M("2026-03"), Decimal("575.5"), now=NOW, tz=UTC)
+        orgs.set_license_fees(session, org, M("2026-03"), Decimal("575.25"), now=NOW, tz=UTC)
         assert orgs.license_fees(session, org.id, M("2026-03")) == Decimal("575.25")
         assert orgs.license_fees(session, org.id, M("2026-04")) is None
         assert orgs.fee_history(session, org.id) == [(M("2026-03"), Decimal("575.25"))]

@@ -151,7 +151,8 @@ def test_services_refuse_what_the_columns_cannot_hold(sessions: sessionmaker[Ses
         org = orgs.create_org(session, name="Acme", plan_name="growth", currency="EUR",
                               billing_model="partner-paid", now=now, tz=ZoneInfo("UTC"))
         with pytest.raises(Invalid, match="at most"):
-            orgs.set_license_fees(session, org, BillingMonth(2026, 3), Decimal(HUGE), now=now)
+            orgs.set_license_fees(session, org, BillingMonth(2026, 3), Decimal(HUGE), now=now,
+                                  tz=UTC)
         for change in ({"fee": Decimal(HUGE)}, {"free_escalations": 2**40},
                        {"queue_priority": -1}, {"queue_priority": 2**40},
                        {"fee": Decimal("NaN")}, {"overflow_price": Decimal("Infinity")}):

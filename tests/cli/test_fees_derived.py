@@ -153,7 +153,8 @@ def test_no_month_ever_gets_another_plan_than_the_derivation(run_json: Any,
                 for _ in range(rng.randint(0, 8)):
                     month = month.next()
                 amount = Decimal(rng.choice(("0", "499.99", "500", "500.01", "575", "1200")))
-                orgs.set_license_fees(session, org, month, amount, now=now)
+                orgs.set_license_fees(session, org, month, amount, now=now,
+                                      tz=desk.billing_tz)
             elif action == "assign":
                 target = current.next()
                 for _ in range(rng.randint(0, 3)):
