@@ -18,6 +18,7 @@ from billing.derivation import PlanHistory, UpgradeRule, derive_plans, horizon
 from billing.money import to_amount
 from billing.months import BillingMonth
 from desk import audit
+from store.db import billing_lock
 from store.models import LicenseFee, MonthClose, Organization, Plan, PlanAssignment
 
 AUTO = "auto-upgrade"
@@ -97,6 +98,7 @@ def rederive_org(session: Session, org: Organization, *, now: datetime, tz: tzin
     """Make the organization's auto-upgrade rows equal to the derivation; returns what changed
     in months not yet closed. Call it in the transaction that changed an input: the open cases
     of a changed month get the first-response targets of their new plan at once."""
+    billing_lock(session, shared=True)
     facts = history(session, org.id, rules)
     rows = list(session.scalars(select(PlanAssignment)
                                 .where(PlanAssignment.org_id == org.id)

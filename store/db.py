@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -60,3 +60,17 @@ def is_postgres(engine_or_session: Engine | Session) -> bool:
     if isinstance(engine_or_session, Session):
         return engine_or_session.get_bind().dialect.name == "postgresql"
     return engine_or_session.dialect.name == "postgresql"
+
+
+# PostgreSQL advisory lock key: a month close (exclusive) and the re-derivation of plans
+# (shared) never overlap, so a close never bills a plan that a concurrent change replaces.
+BILLING_LOCK_KEY = 0x5D5C_B111
+
+
+def billing_lock(session: Session, *, shared: bool) -> None:
+    """Hold the billing lock until the transaction ends. PostgreSQL only: SQLite transactions
+    begin with BEGIN IMMEDIATE and are serialized already."""
+    if not is_postgres(session):
+        return
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    session.execute(text(f"SELECT {function}(:key)"), {"key": BILLING_LOCK_KEY})
