@@ -66,6 +66,17 @@ def numbers(session: Session, org_id: int, month: BillingMonth | str) -> Escalat
     return EscalationNumbers(plan.free_escalations if plan else 0, int(counted), int(pending))
 
 
+def expired_unresolved(session: Session, org_id: int, month: BillingMonth | str) -> int:
+    """Escalations requested in an ended `month` whose case was not resolved in it (they never
+    count); for a month that has not ended these are still pending."""
+    m = _month_text(month)
+    return int(session.scalar(
+        select(func.count()).select_from(Escalation).where(
+            Escalation.org_id == org_id, Escalation.requested_month == m,
+            Escalation.counted_month.is_(None))
+    ) or 0)
+
+
 def overflow_price(session: Session, org: Organization, month: str) -> Money:
     """The price of one escalation above the allowance, in the organization's currency."""
     plan = plan_in_force(session, org.id, month)

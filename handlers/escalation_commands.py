@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 import locales
+from billing.money import Money
 from billing.months import BillingMonth
 from desk import orgs, outbox
 from escalation import service
@@ -51,6 +52,34 @@ def numbers_params(numbers: service.EscalationNumbers, month: str) -> dict[str, 
             "remaining": numbers.remaining}
 
 
+def outlook_text(numbers: service.EscalationNumbers, price: Money, lang: str) -> str:
+    """What is left, and billed, if every pending request is resolved this month (DOMAIN.md:
+    numbers told so that they cannot be misread); without pending ones, whether any is left."""
+    if numbers.pending == 0:
+        return locales.render("escalation.outlook.used", {}, lang) if numbers.remaining == 0 \
+            else ""
+    billable = numbers.billable_if_pending_resolved
+    if billable == 0:
+        return locales.render("escalation.outlook.free",
+                              {"left": numbers.left_if_pending_resolved}, lang)
+    charge = numbers.charge_if_pending_resolved(price)
+    return locales.render("escalation.outlook.billed", {
+        "billable": billable, "price": locales.money_param(price.amount, price.currency),
+        "charge": locales.money_param(charge.amount, charge.currency)}, lang)
+
+
+def numbers_reply(numbers: service.EscalationNumbers, month: str, price: Money, lang: str,
+                  org: str | None = None) -> Reply:
+    """The month's numbers; with pending requests also what they leave and cost if resolved."""
+    params = numbers_params(numbers, month)
+    key = "escalation.numbers" if org is None else "escalation.org_numbers"
+    if org is not None:
+        params["org"] = org
+    if numbers.pending == 0:
+        return Reply(key, params)
+    return Reply(f"{key}_pending", {**params, "outlook": outlook_text(numbers, price, lang)})
+
+
 def _case_text(ctx: CommandContext, case: Case) -> str:
     texts = ctx.session.scalars(
         select(CaseMessage.text).where(CaseMessage.case_id == case.id,
@@ -76,11 +105,12 @@ def _answer(ctx: CommandContext, result: service.RequestResult) -> list[Reply]:
     if result.status == service.CASE_NOT_OPEN:
         return [Reply("escalation.not_open", {"number": number})]
     assert result.numbers is not None and result.month is not None
+    assert result.price is not None
     figures = numbers_params(result.numbers, result.month)
+    told = numbers_reply(result.numbers, result.month, result.price, ctx.language)
     if result.status == service.ALREADY_ESCALATED:
-        return [Reply("escalation.already", {"number": number}),
-                Reply("escalation.numbers", figures)]
-    assert result.price is not None and result.category is not None
+        return [Reply("escalation.already", {"number": number}), told]
+    assert result.category is not None
     price = locales.money_param(result.price.amount, result.price.currency)
     category = f"escalation.category.{result.category}"
     if result.status == service.NEEDS_CONFIRMATION:
@@ -91,13 +121,14 @@ def _answer(ctx: CommandContext, result: service.RequestResult) -> list[Reply]:
                               style="danger"),)
         return [Reply("escalation.confirm", {
             **figures, "number": number, "price": price,
+            "outlook": outlook_text(result.numbers, result.price, ctx.language),
             "category": locales.text(category, ctx.language),
             "command": f"/escalate {number} {result.category} confirm",
         }, buttons)]
     key = "escalation.registered_behalf" if result.on_behalf else "escalation.registered"
     return [Reply(key, {"number": number, "org": result.org_name or "",
                         "category": locales.text(category, ctx.language)}),
-            Reply("escalation.numbers", figures)]
+            told]
 
 
 @command("escalate", roles=ESCALATE_ROLES, help_key="escalation.help.escalate", order=20)
@@ -164,7 +195,8 @@ def escalations(ctx: CommandContext, args: list[str]) -> list[Reply]:
     assert org is not None
     month = str(BillingMonth.of(ctx.desk.clock.now(), ctx.desk.billing_tz))
     figures = service.numbers(ctx.session, org.id, month)
-    return [Reply("escalation.org_numbers", {**numbers_params(figures, month), "org": org.name})]
+    price = service.overflow_price(ctx.session, org, month)
+    return [numbers_reply(figures, month, price, ctx.language, org=org.name)]
 
 
 @command("summary", roles=SUMMARY_ROLES, help_key="escalation.help.summary", order=60)

@@ -10,6 +10,7 @@ from typing import Any
 import click
 from sqlalchemy import select
 
+from billing.allowance import EscalationNumbers
 from billing.money import Money
 from billing.months import BillingMonth
 from bot.commands._admin import (
@@ -40,22 +41,53 @@ SUMMARY_FORMATS = ("text", "json", "csv", "png")
 @json_option
 @admin_command
 def escalations(org_name: str, month: BillingMonth | None, as_json: bool) -> None:
-    """An organization's escalation numbers for a month (so far, for the current one)."""
-    from escalation.service import numbers
+    """An organization's escalation numbers for a month (so far, for the current one).
+
+    For a month that has not ended, pending requests (case not resolved yet) are told with what
+    would be left and billed if every one is resolved in the month; for an ended month they are
+    expired unresolved (they never count).
+    """
+    from escalation.service import expired_unresolved, numbers, overflow_price
 
     chosen = month_of_desk(month, "current")
-    with unit_of_work() as (session, _desk, _now):
+    with unit_of_work() as (session, desk, now):
         org = orgs.get_org(session, org_name)
         n = numbers(session, org.id, chosen.month)
-    doc = {"organization": org.name, "month": str(chosen), "allowance": n.allowance,
-           "counted": n.counted, "pending": n.pending, "remaining": n.remaining,
-           "overflow": n.overflow}
+        price = overflow_price(session, org, str(chosen.month))
+        ended = chosen.month < BillingMonth.of(now, desk.billing_tz)
+        expired = expired_unresolved(session, org.id, chosen.month) if ended else 0
+    if ended:  # nothing of an ended month is pending any more
+        n = EscalationNumbers(n.allowance, n.counted)
+    charge = n.charge_if_pending_resolved(price)
+    doc: dict[str, Any] = {
+        "organization": org.name, "month": str(chosen), "ended": ended,
+        "allowance": n.allowance, "counted": n.counted, "pending": n.pending,
+        "remaining": n.remaining, "overflow": n.overflow,
+        "overflow_price": {"amount": str(price.amount), "currency": price.currency}}
+    if ended:
+        doc["pending_expired"] = expired
+    else:
+        doc.update({
+            "left_if_pending_resolved": n.left_if_pending_resolved,
+            "billable_if_pending_resolved": n.billable_if_pending_resolved,
+            "charge_if_pending_resolved": {"amount": str(charge.amount),
+                                           "currency": charge.currency}})
     say_month(chosen, as_json)
     if as_json:
         emit_json(doc)
         return
-    click.echo(f"{org.name} {chosen}: allowance {n.allowance}, counted {n.counted}, "
-               f"pending {n.pending}, remaining {n.remaining}, overflow {n.overflow}")
+    figures = f"{org.name} {chosen}: allowance {n.allowance}, counted {n.counted}"
+    if ended:
+        click.echo(f"{figures}, expired unresolved {expired}, overflow {n.overflow} "
+                   "(the month has ended)")
+    elif n.pending == 0:
+        click.echo(f"{figures}, remaining {n.remaining}, overflow {n.overflow}")
+    else:
+        click.echo(f"{figures}, pending {n.pending} (not resolved yet), remaining now "
+                   f"{n.remaining}, overflow now {n.overflow}")
+        click.echo(f"  if every pending one is resolved in {chosen}: remaining "
+                   f"{n.left_if_pending_resolved}, billed {n.billable_if_pending_resolved} "
+                   f"x {price} = {charge}")
 
 
 def _amounts(cents_by_currency: dict[str, int]) -> dict[str, str]:

@@ -55,7 +55,7 @@ def test_partner_picks_category_with_buttons_then_confirms(world: World,
     with transaction(desk.sessions) as s:
         assert s.scalars(select(Escalation)).all() == []
     pressed = say(handler, partner, channel="telegram", action=f"esc:{cases[0]}:bv")
-    assert keys(pressed) == ["escalation.registered", "escalation.numbers"]
+    assert keys(pressed) == ["escalation.registered", "escalation.numbers_pending"]
     assert pressed.replies[1].params["remaining"] == 2
     assert pressed.replies[1].params["pending"] == 1
     assert_renders(pressed)
@@ -67,9 +67,9 @@ def test_partner_picks_category_with_buttons_then_confirms(world: World,
     assert_renders(warned)
     confirmed = say(handler, partner, channel="telegram",
                     action=warned.replies[0].buttons[0].action)
-    assert keys(confirmed) == ["escalation.registered", "escalation.numbers"]
+    assert keys(confirmed) == ["escalation.registered", "escalation.numbers_pending"]
     again = say(handler, partner, f"/escalate {cases[2]} confirm", channel="telegram")
-    assert keys(again) == ["escalation.already", "escalation.numbers"]
+    assert keys(again) == ["escalation.already", "escalation.numbers_pending"]
     with transaction(desk.sessions) as s:
         rows = s.scalars(select(Escalation).order_by(Escalation.id)).all()
     assert [r.category for r in rows] == [
@@ -82,7 +82,7 @@ def test_console_without_buttons_infers_the_category(world: World, desk: DeskCon
     partner = world.user("con", "partner", org)
     case = world.case(org, partner, MARCH, subject="Mensagens não são entregues, erro no webhook")
     outcome = say(Desk(desk), partner, f"/escalate {case}")
-    assert keys(outcome) == ["escalation.registered", "escalation.numbers"]
+    assert keys(outcome) == ["escalation.registered", "escalation.numbers_pending"]
     with transaction(desk.sessions) as s:
         assert s.scalars(select(Escalation.category)).one() == "technical_messaging_issue"
 
@@ -121,7 +121,7 @@ def test_agent_escalates_on_behalf(world: World, desk: DeskContext) -> None:
     agent = world.user("agent", "agent")
     case = world.case(org, partner, MARCH)
     outcome = say(Desk(desk), agent, f"/escalate {case} gov")
-    assert keys(outcome) == ["escalation.registered_behalf", "escalation.numbers"]
+    assert keys(outcome) == ["escalation.registered_behalf", "escalation.numbers_pending"]
     assert outcome.replies[0].params["org"] == "Behalf Org"
     with transaction(desk.sessions) as s:
         assert s.scalars(select(Escalation.on_behalf)).one() is True

@@ -59,7 +59,8 @@ def test_english_sentences_that_were_reworded() -> None:
                              "mentions “down”.")
     assert "summarize" in render("escalation.summary.future", {"month": "May 2026"}, "en")
     confirm = render("escalation.confirm", {
-        "allowance": 2, "counted": 1, "pending": 1, "remaining": 0, "month": "March 2026",
+        "allowance": 2, "counted": 1, "pending": 1, "month": "March 2026", "outlook": "(O)",
         "number": 9, "category": "Platform issue", "price": "€25.00",
         "command": "/escalate 9 plat confirm"}, "en")
-    assert "2 escalations in March 2026, and none of them is left (1 counted, 1 pending" in confirm
+    assert "2 escalations in March 2026, and all of them are counted or pending (counted: 1; " \
+        "pending: 1). (O) If case #9" in confirm

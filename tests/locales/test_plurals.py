@@ -293,7 +293,7 @@ def test_the_queue_title_reads_right_for_every_number(lang: str, count: int, sta
 ])
 def test_the_billable_warning_reads_right_for_every_allowance(lang: str, allowance: int,
                                                               words: str) -> None:
-    params = {"allowance": allowance, "counted": allowance, "pending": 0, "remaining": 0,
+    params = {"allowance": allowance, "counted": allowance, "pending": 0, "outlook": "O",
               "month": "M", "number": 7, "category": "C", "price": "P", "command": "/x"}
     assert words in render("escalation.confirm", params, lang)
 
@@ -303,6 +303,8 @@ def test_the_billable_warning_reads_right_for_every_allowance(lang: str, allowan
 # invariable word such as German 'gezählt', or a unit abbreviation such as 'min').
 NUMBER_NEUTRAL = {
     "cases.list", "escalation.numbers", "escalation.org_numbers", "escalation.notify",
+    "escalation.numbers_pending", "escalation.org_numbers_pending", "escalation.outlook.free",
+    "escalation.outlook.billed",
     "escalation.summary.message", "sla.summary.row", "sla.summary.resolved_without_response",
     "sla.duration.minutes", "sla.duration.hours", "sla.duration.hours_only",
     "sla.duration.days", "sla.duration.days_only",
@@ -310,7 +312,7 @@ NUMBER_NEUTRAL = {
 NOT_COUNTS = {"escalation.summary.total_line"}  # its {total} is an amount of money
 COUNT_PLACEHOLDERS = {"count", "allowance", "counted", "pending", "remaining", "limit", "orgs",
                       "expired", "overflow", "within", "total", "minutes", "hours", "days", "n",
-                      "upgrades"}
+                      "upgrades", "left", "billable"}
 
 
 def test_every_text_with_a_count_is_plural_or_known_to_read_right_for_every_number() -> None:

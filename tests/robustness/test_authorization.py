@@ -85,7 +85,8 @@ SUCCESS = {
     "reply": {"case.reply_sent"}, "note": {"case.noted"}, "severity": {"case.severity_set"},
     "resolve": {"case.resolved"}, "reopen": {"case.reopened"},
     "escalate": {"escalation.registered", "escalation.registered_behalf"},
-    "escalations": {"escalation.org_numbers"}, "summary": {"escalation.summary.message"},
+    "escalations": {"escalation.org_numbers", "escalation.org_numbers_pending"},
+    "summary": {"escalation.summary.message"},
 }
 REFUSED = {"error.not_allowed", "error.no_access", "error.case_not_found",
            "escalation.not_found", "escalation.unknown_org", "error.no_org",

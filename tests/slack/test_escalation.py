@@ -80,6 +80,9 @@ def test_confirmed_billable_escalation(slack: SlackDesk, lang: str) -> None:
     org = "Müller Messaging GmbH" if lang == "de" else "Mensajes Rápidos SA"
     answer = slack.wait_response(numbers, org)
     assert answer.params["text"].startswith(
-        escape(locales.render("escalation.org_numbers", {
+        escape(locales.render("escalation.org_numbers_pending", {
             "org": org, "month": locales.month_param(month), "allowance": 2, "counted": 1,
-            "pending": 2, "remaining": 1}, lang)))
+            "pending": 2, "remaining": 1, "outlook": ""}, lang)))
+    # both pending ones resolved this month would leave none and bill one
+    assert "0" in answer.params["text"].splitlines()[-1]
+    assert "1 ×" in answer.params["text"].splitlines()[-1]
