@@ -61,9 +61,9 @@ def run_month_end(desk: DeskContext) -> MonthEndReport:
     with transaction(desk.sessions) as session:
         months = unclosed_months(session, now, tz)
     for month in months:
-        result = close_month(desk.sessions, month, now, tz)
-        log.info("closed %s: %d organizations, %d lines, %d upgrades", month, result.closed,
-                 result.lines, result.upgrades)
+        result = close_month(desk.sessions, month, now, tz, grace_days=desk.invoice_grace_days)
+        log.info("closed %s: %d organizations, %d lines, %d invoices", month, result.closed,
+                 result.lines, result.invoices)
         report.closed.append(result)
     last_ended = BillingMonth.of(now, tz).prev()
     with transaction(desk.sessions) as session:

@@ -15,7 +15,7 @@ from desk.context import DeskContext
 from desk.errors import Invalid, NotFound
 from locales.formatting import month_param
 from messages.types import Reply
-from store.models import Invoice, InvoiceLine, Organization, Payment, User
+from store.models import Invoice, InvoiceLine, Organization, Payment, PlanAssignment, User
 
 STATUSES = ("open", "paid", "overdue")
 METHODS = ("card", "transfer")
@@ -101,6 +101,12 @@ def invoice_of(session: Session, org_id: int, month: str) -> Invoice | None:
     """The invoice of an organization's closed month, if the month is closed for it."""
     return session.scalar(select(Invoice).where(Invoice.org_id == org_id,
                                                 Invoice.month == month))
+
+
+def first_plan_month(session: Session, org_id: int) -> str | None:
+    """The month the organization's first plan took effect (its onboarding), if any."""
+    return session.scalar(select(func.min(PlanAssignment.effective_month))
+                          .where(PlanAssignment.org_id == org_id))
 
 
 def lines_of(session: Session, invoice: Invoice) -> list[InvoiceLine]:

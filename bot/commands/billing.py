@@ -1,14 +1,11 @@
-"""`supportdesk escalations|close-month|invoice|summary`: billing from the command line."""
+"""`supportdesk escalations|close-month|summary`: billing from the command line."""
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from typing import Any
 
 import click
-from sqlalchemy import select
 
 from billing.allowance import EscalationNumbers
 from billing.money import Money
@@ -30,7 +27,6 @@ from bot.commands.common import (
 )
 from desk import orgs
 from locales.plurals import english_count
-from store.models import InvoiceLine, MonthClose
 
 SUMMARY_FORMATS = ("text", "json", "csv", "png")
 
@@ -99,76 +95,34 @@ def _amounts(cents_by_currency: dict[str, int]) -> dict[str, str]:
 @json_option
 @admin_command
 def close_month(month: BillingMonth, as_json: bool) -> None:
-    """Close a month for every organization: bill the overflow exactly once."""
+    """Close a month for every organization: bill it and issue its invoices, exactly once."""
     from escalation.month_close import MonthNotEnded
     from escalation.month_close import close_month as close
 
     desk = current_desk()
     try:
-        report = close(desk.sessions, month, desk.clock.now(), desk.billing_tz)
+        report = close(desk.sessions, month, desk.clock.now(), desk.billing_tz,
+                       grace_days=desk.invoice_grace_days)
     except MonthNotEnded as exc:
         fail(str(exc))
     if as_json:
         doc: dict[str, Any] = report.as_dict()
         doc["charges"] = _amounts(report.charges_cents)
         doc["fees"] = _amounts(report.fees_cents)
+        doc["taxes"] = _amounts(report.taxes_cents)
+        doc["totals"] = _amounts(report.totals_cents)
         emit_json(doc)
         return
     click.echo(f"{report.month}: closed {english_count(report.closed, 'organization')} "
                f"({report.already_closed} already closed), "
                f"{english_count(report.lines, 'invoice line')}, "
-               f"{english_count(report.upgrades, 'automatic upgrade')}")
-    for currency, cents in sorted(report.charges_cents.items()):
-        click.echo(f"  overflow charges {Money.from_cents(cents, currency)}")
-
-
-@click.command(cls=AdminCommand)
-@click.option("--org", "org_name", required=True, help="Organization name (any case).")
-@click.option("--month", type=MONTH, help="Billing month; default: the last closed month.")
-@json_option
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
-@admin_command
-def invoice(org_name: str, month: BillingMonth | None, as_json: bool, as_csv: bool) -> None:
-    """The invoice lines of an organization and month (after the month is closed)."""
-    if as_json and as_csv:
-        fail("choose one of --json and --csv")
-    chosen = month_of_desk(month, "last closed")
-    with unit_of_work() as (session, _desk, _now):
-        org = orgs.get_org(session, org_name)
-        closed = session.scalar(select(MonthClose).where(
-            MonthClose.org_id == org.id, MonthClose.month == str(chosen)))
-        lines = session.scalars(select(InvoiceLine).where(
-            InvoiceLine.org_id == org.id, InvoiceLine.month == str(chosen))
-            .order_by(InvoiceLine.id)).all()
-    if closed is None:
-        default = "" if chosen.rule is None else \
-            f" (the {chosen.rule} month by default; --month YYYY-MM for another)"
-        fail(f"{chosen} is not closed for {org.name}{default}: run "
-             f"`supportdesk close-month {chosen}`")
-    rows = [{"kind": li.kind, "description": li.description, "quantity": li.quantity,
-             "unit": str(Money.from_cents(li.unit_cents, li.currency).amount),
-             "amount": str(Money.from_cents(li.amount_cents, li.currency).amount),
-             "currency": li.currency} for li in lines]
-    total = sum((Money.from_cents(li.amount_cents, li.currency) for li in lines),
-                Money.zero(org.currency))
-    say_month(chosen, as_json)
-    if as_json:
-        emit_json({"organization": org.name, "month": str(chosen), "currency": org.currency,
-                   "lines": rows, "total": str(total.amount),
-                   "escalations_processed": closed.escalations_processed})
-    elif as_csv:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["kind"],
-                                lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        click.echo(out.getvalue(), nl=False)
-    else:
-        click.echo(f"Invoice {org.name} {chosen} ({org.currency})")
-        for r in rows:
-            click.echo(f"  {r['description']:<40} {r['quantity']:>5} x {r['unit']:>9} "
-                       f"= {r['amount']:>10}")
-        click.echo(f"  {'Total':<40} {'':>5}   {'':>9}   {total.amount!s:>10}")
+               f"{english_count(report.invoices, 'invoice')}")
+    for currency, cents in sorted(report.totals_cents.items()):
+        parts = [f"plan fees {Money.from_cents(report.fees_cents[currency], currency).amount}",
+                 f"overflow {Money.from_cents(report.charges_cents[currency], currency).amount}"]
+        if report.taxes_cents[currency]:
+            parts.append(f"GST {Money.from_cents(report.taxes_cents[currency], currency).amount}")
+        click.echo(f"  invoiced {Money.from_cents(cents, currency)} ({', '.join(parts)})")
 
 
 def _summary_format(fmt: str | None, as_json: bool) -> str:
@@ -207,8 +161,8 @@ def summary(month: BillingMonth | None, fmt: str | None, output: str | None,
     if fmt == "png" and output is None and stdout_is_terminal():
         fail("refusing to write a PNG image to the terminal: use --output FILE or a pipe")
     chosen = month_of_desk(month, "last closed")
-    with unit_of_work() as (session, desk, _now):
-        built = summaries.build(session, chosen.month, desk.billing_tz)
+    with unit_of_work() as (session, desk, now):
+        built = summaries.build(session, chosen.month, desk.billing_tz, now=now)
     if fmt == "png":
         from escalation.chart import render_png
 

@@ -71,3 +71,59 @@ def test_the_upgrade_rule_in_sql_is_the_cores(sessions: sessionmaker[Session]) -
                     {"fees": int(amount * 100), "id": plan.id}).scalar_one()
                 expected = upgrade_target(terms(plan), amount) is not None
                 assert bool(got) is expected, (plan.name, amount)
+
+
+def test_the_cycle_fee_rule_in_sql_is_the_cores(sessions: sessionmaker[Session]) -> None:
+    """cycle_in_force + plan_fee_due (the month close's plan fee) against
+    billing.invoicing.plan_fee_due, over random histories of explicit and automatic rows."""
+    from billing.invoicing import CycleAssignment, billing_cycle, plan_fee_due
+
+    rng = random.Random(13)
+    cycles = ("monthly", "quarterly", "yearly")
+    reasons = ("onboarding", "admin", "partner", "auto-upgrade", "auto-upgrade")
+    histories: dict[int, list[CycleAssignment]] = {}
+    months = [BillingMonth(2024, m) for m in range(1, 13)] + MONTHS
+    with sessions.begin() as session:
+        plan_ids = list(session.scalars(select(Plan.id)))
+        for n in range(60):
+            org = Organization(name=f"cyc{n}", currency="EUR", billing_model="partner-paid",
+                               created_at=NOW)
+            session.add(org)
+            session.flush()
+            history = [CycleAssignment(month, rng.choice(cycles), rng.choice(reasons))
+                       for month in sorted(rng.sample(months, rng.randrange(0, 5)))]
+            for a in history:
+                session.add(PlanAssignment(org_id=org.id, plan_id=rng.choice(plan_ids),
+                                           effective_month=str(a.effective_month),
+                                           reason=a.reason, billing_cycle=a.cycle,
+                                           created_at=NOW))
+            histories[org.id] = history
+    query = text(f"WITH {plan_sql.CYCLE_IN_FORCE} SELECT f.org_id, f.billing_cycle, "
+                 f"CASE WHEN {plan_sql.plan_fee_due('f.anchor_month', 'f.billing_cycle')} "
+                 f"THEN 1 ELSE 0 END FROM cycle_in_force f")
+    with sessions() as session:
+        for month in [BillingMonth(2023, 12), *months, BillingMonth(2027, 6)]:
+            got = {org_id: (cycle, bool(due)) for org_id, cycle, due in session.execute(
+                query, {"month": str(month)})}
+            expected = {org_id: (billing_cycle(h, month), plan_fee_due(h, month))
+                        for org_id, h in histories.items() if billing_cycle(h, month)}
+            assert got == expected, month
+
+
+def test_gst_in_sql_is_the_cores(sessions: sessionmaker[Session]) -> None:
+    from billing.invoicing import gst_cents
+    from billing.money import gst, to_amount, to_cents
+
+    rng = random.Random(17)
+    cases = [(0, 1000), (12345, 1000), (12344, 1000), (5, 1000), (10, 500), (9, 500),
+             (52500, 725), (10010, 1950), (99_999_999_999, 2500), (1, 1)]
+    cases += [(rng.randrange(0, 10**9), rng.randrange(1, 10001)) for _ in range(200)]
+    with sessions() as session:
+        for taxable, rate_bp in [*cases, (12345, None)]:
+            sql = plan_sql.gst_cents("CAST(:t AS BIGINT)", "CAST(:r AS INTEGER)")
+            got = session.execute(text(f"SELECT {sql}"),
+                                  {"t": taxable, "r": rate_bp}).scalar_one()
+            assert got == gst_cents(taxable, rate_bp), (taxable, rate_bp)
+            if rate_bp is not None:
+                expected = to_cents(gst(to_amount(taxable), Decimal(rate_bp) / 100))
+                assert got == expected, (taxable, rate_bp)

@@ -129,8 +129,9 @@ def test_the_largest_accepted_numbers_are_stored_exactly(run_json: Any) -> None:
     big = run_json(*plan_add("--fee", str(MAX_AMOUNT), "--free-escalations",
                              str(MAX_FREE_ESCALATIONS), "--priority", str(MAX_QUEUE_PRIORITY),
                              "--overflow-price", "0"))
-    assert (big["fee"], big["free_escalations"], big["queue_priority"], big["overflow_price"]) \
-        == ("999999999.99", MAX_FREE_ESCALATIONS, MAX_QUEUE_PRIORITY, "0.00")
+    assert (big["prices"]["monthly"], big["free_escalations"], big["queue_priority"],
+            big["overflow_price"]) == ({"EUR": "999999999.99", "USD": "999999999.99"},
+                                       MAX_FREE_ESCALATIONS, MAX_QUEUE_PRIORITY, "0.00")
     listed = {p["name"]: p for p in run_json("plan", "list")["plans"]}
     assert listed["gold"]["free_escalations"] == MAX_FREE_ESCALATIONS
 
@@ -140,7 +141,8 @@ def test_zero_is_accepted_where_it_means_something(run_json: Any) -> None:
     assert run_json("fees", "set", "Acme", "--month", "2026-03", "--amount", "0")["amount"] \
         == "0.00"
     free = run_json(*plan_add("--fee", "0", "--free-escalations", "0", "--priority", "0"))
-    assert (free["fee"], free["free_escalations"], free["queue_priority"]) == ("0.00", 0, 0)
+    assert (free["prices"]["monthly"]["USD"], free["free_escalations"],
+            free["queue_priority"]) == ("0.00", 0, 0)
 
 
 def test_services_refuse_what_the_columns_cannot_hold(sessions: sessionmaker[Session]) -> None:
@@ -299,10 +301,16 @@ def test_month_defaults_are_said(args: tuple[str, ...], rule: str, month: str, d
     assert given.exit_code == 0 and given.stderr == ""
 
 
-def test_a_refusal_about_a_default_month_says_it_was_the_default(run: Any,
+def test_a_refusal_about_a_default_month_says_it_was_the_default(desk: DeskContext, run: Any,
                                                                 run_json: Any) -> None:
-    add_acme(run_json)
-    one_line_refusal(run("invoice", "--org", "Acme"), "2026-02 is not closed for Acme",
+    add_acme(run_json)  # onboarded in 2026-03: it had no plan in February (issue #13)
+    one_line_refusal(run("invoice", "--org", "Acme"), "Acme had no plan in 2026-02 "
+                     "(onboarded 2026-03)", "the last closed month by default")
+    assert isinstance(desk.clock, FixedClock)
+    desk.clock.set(datetime(2026, 2, 10, 9, 0, tzinfo=UTC))
+    add_acme(run_json, "Early")
+    desk.clock.set(datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
+    one_line_refusal(run("invoice", "--org", "Early"), "2026-02 is not closed for Early",
                      "the last closed month by default", "close-month 2026-02")
 
 
@@ -311,7 +319,7 @@ def test_plan_assign_defaults_to_the_next_month_and_says_so(run: Any, run_json: 
     assert run_json("plan", "assign", "Acme", "premium")["effective_month"] == "2026-04"
     said = run("plan", "assign", "Acme", "growth")
     assert said.exit_code == 0
-    assert said.stderr.startswith("(2026-04: the next month in the billing time zone;")
+    assert said.stderr.startswith("(2026-04: the start of Acme's next billing cycle;")
 
 
 def test_defaults_follow_the_billing_time_zone(desk: DeskContext, run_json: Any) -> None:

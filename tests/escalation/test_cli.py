@@ -95,7 +95,8 @@ def test_bad_input_one_line_on_stderr(run, acme: int, args: tuple[str, ...],  # 
 def test_close_month_counts_read_right_in_english(run, acme: int) -> None:  # type: ignore[no-untyped-def]
     text = run("close-month", "2026-03").stdout
     assert "2026-03: closed 1 organization (0 already closed), 3 invoice lines, " \
-           "0 automatic upgrades" in text
+           "1 invoice" in text
+    assert "invoiced 525.00 USD (plan fees 500.00, overflow 25.00)" in text
     again = run("close-month", "2026-03").stdout
     assert "closed 0 organizations (1 already closed), 0 invoice lines" in again
 

@@ -9,8 +9,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,20 +17,21 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from billing.invoicing import CycleAssignment, billing_cycle, gst_cents, plan_fee_due
 from billing.months import BillingMonth
-from billing.plans import GROWTH, PREMIUM, Assignment, plan_in_force, upgrade_target
+from billing.plans import GROWTH, PREMIUM, Assignment, plan_in_force
 from escalation.month_close import MonthNotEnded, close_month, unclosed_months
 from store.db import make_engine, make_session_factory, transaction
 from store.models import (
     Escalation,
+    Invoice,
     InvoiceLine,
-    LicenseFee,
     MonthClose,
     Organization,
-    Plan,
     PlanAssignment,
 )
 
+from .billing_builders import add_org, add_plan, assign, invoice, month_close
 from .conftest import World
 
 UTC_TZ = ZoneInfo("UTC")
@@ -114,48 +114,48 @@ def test_second_run_bills_nothing_new(world: World, sessions) -> None:  # type: 
 
 
 def test_org_upgraded_by_license_fees(world: World, sessions) -> None:  # type: ignore[no-untyped-def]
-    """The seeds' example: M1 fees 490, M2 fees 575 -> Growth fee for M2, Premium from M3."""
+    """The seeds' example: M1 fees 490, M2 fees 575 -> Growth fee for M2, Premium from M3.
+
+    The upgrade row is derived when the fees are recorded (desk.derived_plans); the close bills
+    whatever plan_assignments say and never writes them."""
     org = world.org("Upgraded", since="2026-01")
     world.fee(org, "2026-01", 49000)
     world.fee(org, "2026-02", 57500)
+    world.assign(org, "premium", "2026-03", reason="auto-upgrade")  # as derived from Feb's fees
     partner = world.user("p", "partner", org)
     for month, day in (("2026-02", 10), ("2026-03", 10)):
         at = datetime(int(month[:4]), int(month[5:]), day, tzinfo=UTC)
         for _ in range(4):
             world.escalation(org, world.case(org, partner, at), partner, at, month, month, at)
-    close_month(sessions, BillingMonth(2026, 1), datetime(2026, 2, 1, 0, 5, tzinfo=UTC), UTC_TZ)
-    feb = close_month(sessions, BillingMonth(2026, 2), datetime(2026, 3, 1, 0, 5, tzinfo=UTC),
-                      UTC_TZ)
-    assert feb.upgrades == 1
-    mar = close_month(sessions, BillingMonth(2026, 3), datetime(2026, 4, 1, 0, 5, tzinfo=UTC),
-                      UTC_TZ)
-    assert mar.upgrades == 0  # premium has no automatic upgrade
+    for month in (1, 2, 3):
+        close_month(sessions, BillingMonth(2026, month),
+                    datetime(2026, month + 1, 1, 0, 5, tzinfo=UTC), UTC_TZ)
     lines = lines_of(sessions)
     assert lines[(org, "2026-01", "plan_fee")][2] == 50000
     assert lines[(org, "2026-02", "plan_fee")][2] == 50000  # still Growth in the upgrade month
     assert lines[(org, "2026-02", "escalation_overflow")] == (2, 2500, 5000)
     assert lines[(org, "2026-03", "plan_fee")][2] == 100000  # Premium from the next month
     assert lines[(org, "2026-03", "escalation_overflow")] == (0, 2500, 0)
-    with transaction(sessions) as s:
-        row = s.scalars(select(PlanAssignment).where(
-            PlanAssignment.org_id == org, PlanAssignment.effective_month == "2026-03")).one()
-        assert row.reason == "auto-upgrade"
 
 
-def test_fees_of_exactly_500_do_not_upgrade_and_admin_choice_wins(
-        world: World, sessions) -> None:  # type: ignore[no-untyped-def]
+def test_the_close_never_writes_plan_assignments(world: World, sessions) -> None:  # type: ignore[no-untyped-def]
     exact = world.org("Exactly500")
     world.fee(exact, "2026-03", 50000)
+    above = world.org("Above")
+    world.fee(above, "2026-03", 90000)  # no derived row: the close does not upgrade by itself
     chosen = world.org("AdminChose")
     world.fee(chosen, "2026-03", 90000)
-    world.assign(chosen, "growth", "2026-04", reason="admin")  # explicit: stays on Growth
+    world.assign(chosen, "growth", "2026-04", reason="admin")
+    with transaction(sessions) as s:
+        before = [(a.org_id, a.plan_id, a.effective_month, a.reason)
+                  for a in s.scalars(select(PlanAssignment).order_by(PlanAssignment.id))]
     report = close_month(sessions, BillingMonth(2026, 3), datetime(2026, 4, 2, tzinfo=UTC),
                          UTC_TZ)
-    assert report.upgrades == 0
+    assert report.closed == 3 and not hasattr(report, "upgrades")
     with transaction(sessions) as s:
-        reasons = s.scalars(select(PlanAssignment.reason).where(
-            PlanAssignment.effective_month == "2026-04")).all()
-    assert reasons == ["admin"]
+        after = [(a.org_id, a.plan_id, a.effective_month, a.reason)
+                 for a in s.scalars(select(PlanAssignment).order_by(PlanAssignment.id))]
+    assert after == before
 
 
 def test_desk_down_over_two_month_ends_catches_up(world: World, sessions) -> None:  # type: ignore[no-untyped-def]
@@ -189,7 +189,7 @@ def test_exception_half_way_leaves_nothing_and_rerun_completes(world: World, ses
     world.fee(org, "2026-03", 60000)
     now = datetime(2026, 4, 1, 0, 5, tzinfo=UTC)
 
-    for point in ("after_closes", "after_lines"):
+    for point in ("after_closes", "after_lines", "after_invoices"):
         def boom(at_point: str, point: str = point) -> None:
             if at_point == point:
                 raise RuntimeError(f"crash {point}")
@@ -198,11 +198,9 @@ def test_exception_half_way_leaves_nothing_and_rerun_completes(world: World, ses
             close_month(sessions, BillingMonth(2026, 3), now, UTC_TZ, fault=boom)
         assert count_rows(sessions, MonthClose) == 0
         assert count_rows(sessions, InvoiceLine) == 0
-        with transaction(sessions) as s:
-            assert s.scalar(select(func.count()).select_from(PlanAssignment).where(
-                PlanAssignment.reason == "auto-upgrade")) == 0
+        assert count_rows(sessions, Invoice) == 0
     report = close_month(sessions, BillingMonth(2026, 3), now, UTC_TZ)
-    assert (report.closed, report.lines, report.upgrades) == (1, 3, 1)
+    assert (report.closed, report.lines, report.invoices) == (1, 3, 1)
 
 
 @pytest.mark.timeout(120)
@@ -226,6 +224,7 @@ def test_killed_process_mid_transaction_then_rerun(world: World, sessions, db_ur
     assert child.returncode == -signal.SIGKILL
     assert count_rows(sessions, MonthClose) == 0
     assert count_rows(sessions, InvoiceLine) == 0
+    assert count_rows(sessions, Invoice) == 0
     report = close_month(sessions, BillingMonth(2026, 3), datetime(2026, 4, 1, tzinfo=UTC),
                          UTC_TZ)
     assert report.closed == 1
@@ -272,6 +271,7 @@ def test_two_concurrent_closes_bill_once(world: World, sessions, db_url: str) ->
     assert closed == [0, 20]
     assert count_rows(sessions, MonthClose) == 20
     assert count_rows(sessions, InvoiceLine) == 60
+    assert count_rows(sessions, Invoice) == 20
 
 
 @pytest.mark.timeout(120)
@@ -298,92 +298,250 @@ def test_two_concurrent_processes_bill_once(world: World, sessions, db_url: str)
     closed = sorted(int(out.strip().splitlines()[-1].split()[1]) for out in outputs)
     assert closed == [0, 10]
     assert count_rows(sessions, MonthClose) == 10
+    assert count_rows(sessions, Invoice) == 10
     lines = lines_of(sessions)
     assert len(lines) == 30
     assert all(lines[(org, "2026-03", "escalation_overflow")] == (1, 2500, 2500) for org in orgs)
 
 
-def _independent(assignments: dict[int, list[Assignment]], fees: dict[tuple[int, str], int],
+TAXED_PRICES = {(cycle, currency): cents
+                for cycle, cents in (("monthly", 30000), ("quarterly", 85001), ("yearly", 333333))
+                for currency in ("EUR", "USD")}
+TAXED_GST_BP = 725  # 7.25 %
+
+
+def _independent(assignments: dict[int, list[tuple[BillingMonth, str, str, str]]],
                  escalations: list[tuple[int, str, str | None]], currency: dict[int, str],
                  months: list[BillingMonth]) -> dict[tuple[int, str, str], tuple[int, int, int]]:
-    """Invoice lines computed in plain Python with billing's pure rules."""
-    terms = {"growth": GROWTH, "premium": PREMIUM}
-    plans = {org: list(a) for org, a in assignments.items()}
+    """Invoice lines computed in plain Python with billing's pure rules; assignments are
+    (month, plan, cycle, reason)."""
+    terms = {"growth": (GROWTH, None), "premium": (PREMIUM, None)}
+    prices = {"growth": {("monthly", c): 50000 for c in ("EUR", "USD")},
+              "premium": {("monthly", c): 100000 for c in ("EUR", "USD")},
+              "taxed": TAXED_PRICES}
     expected: dict[tuple[int, str, str], tuple[int, int, int]] = {}
     for month in months:
         m = str(month)
-        for org in sorted(plans):
-            name = plan_in_force(plans[org], month)
+        for org, history in sorted(assignments.items()):
+            name = plan_in_force([Assignment(a[0], a[1]) for a in history], month)
             if name is None:
                 continue
-            t = terms[name]
+            free, price, gst_bp = ((3, 2000, TAXED_GST_BP) if name == "taxed" else
+                                   (terms[name][0].free_escalations,
+                                    int(terms[name][0].overflow_price * 100), None))
+            cycles = [CycleAssignment(a[0], a[2], a[3]) for a in history]
+            fee = 0
+            if plan_fee_due(cycles, month):
+                fee = prices[name].get((billing_cycle(cycles, month) or "", currency[org]), 0)
             counted = sum(1 for o, _r, c in escalations if o == org and c == m)
-            over = max(0, counted - t.free_escalations)
-            price = int(t.overflow_price * 100)
-            fee = int(t.fee * 100)
-            expected[(org, m, "plan_fee")] = (1, fee, fee)
+            over = max(0, counted - free)
+            if fee:
+                expected[(org, m, "plan_fee")] = (1, fee, fee)
             expected[(org, m, "escalation_overflow")] = (over, price, over * price)
+            if gst_bp is not None:
+                tax = gst_cents(fee + over * price, gst_bp)
+                expected[(org, m, "gst")] = (1, tax, tax)
             expected[(org, m, "escalations")] = (counted, 0, 0)
-            target = upgrade_target(t, Decimal(fees.get((org, m), 0)) / 100)
-            nxt = month.next()
-            if target and not any(a.effective_month == nxt for a in plans[org]):
-                plans[org].append(Assignment(nxt, target))
-    del currency
     return expected
 
 
 def test_invoices_equal_an_independent_calculation(world: World, sessions) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(20260401)
-    months = [BillingMonth(2026, m) for m in range(1, 7)]
-    assignments: dict[int, list[Assignment]] = {}
-    fees: dict[tuple[int, str], int] = {}
+    add_plan(sessions, "taxed", TAXED_PRICES, free=3, overflow_cents=2000, gst_bp=TAXED_GST_BP)
+    months = [BillingMonth(2026, m) for m in range(1, 13)]
+    assignments: dict[int, list[tuple[BillingMonth, str, str, str]]] = {}
     escalations: list[tuple[int, str, str | None]] = []
     currency: dict[int, str] = {}
     partner = None
-    for i in range(12):
+    for i in range(16):
         start = rng.choice(months[:3])
-        plan = rng.choice(["growth", "growth", "premium"])
+        plan = rng.choice(["growth", "premium", "taxed", "taxed"])
+        cycle = rng.choice(["monthly", "quarterly", "yearly"]) if plan == "taxed" else "monthly"
         cur = rng.choice(["EUR", "USD"])
-        org = world.org(f"Rnd{i}", plan=plan, since=str(start), currency=cur)
+        org = add_org(sessions, f"Rnd{i}", plan, since=str(start), cycle=cycle, currency=cur)
         currency[org] = cur
-        assignments[org] = [Assignment(start, plan)]
+        assignments[org] = [(start, plan, cycle, "onboarding")]
         if partner is None:
             partner = world.user("rp", "partner", org)
-        if rng.random() < 0.3:
-            later = rng.choice(months[3:])
-            other = "premium" if plan == "growth" else "growth"
-            world.assign(org, other, str(later))
-            assignments[org].append(Assignment(later, other))
+        later = sorted(rng.sample(months[4:], rng.randint(0, 2)))
+        for month in later:
+            reason = rng.choice(["admin", "auto-upgrade"])
+            other = rng.choice(["growth", "premium", "taxed"])
+            if reason == "auto-upgrade":  # keeps the cycle (a missing price bills 0)
+                cycle = assignments[org][-1][2]
+            elif other == "taxed":
+                cycle = rng.choice(["monthly", "quarterly", "yearly"])
+            else:
+                cycle = "monthly"
+            assign(sessions, org, other, str(month), reason=reason, cycle=cycle)
+            assignments[org].append((month, other, cycle, reason))
         for month in months:
-            if rng.random() < 0.4:
-                cents = rng.choice([49000, 50000, 50001, 57500, 80000])
-                world.fee(org, str(month), cents)
-                fees[(org, str(month))] = cents
-            for _ in range(rng.randint(0, 8)):
+            for _ in range(rng.randint(0, 7)):
                 at = datetime(month.year, month.month, rng.randint(1, 28), tzinfo=UTC)
                 counted = str(month) if rng.random() < 0.7 else None
                 world.escalation(org, world.case(org, partner, at), partner, at, str(month),
                                  counted, at if counted else None)
                 escalations.append((org, str(month), counted))
-    now = datetime(2026, 7, 1, 0, 5, tzinfo=UTC)
+    now = datetime(2027, 1, 1, 0, 5, tzinfo=UTC)
     with transaction(sessions) as s:
         pending = unclosed_months(s, now, UTC_TZ)
     assert pending == months
     for month in pending:
         close_month(sessions, month, now, UTC_TZ)
         close_month(sessions, month, now, UTC_TZ)  # and once more: nothing changes
-    expected = _independent(assignments, fees, escalations, currency, months)
+    expected = _independent(assignments, escalations, currency, months)
     assert lines_of(sessions) == expected
+    totals: dict[tuple[int, str], int] = defaultdict(int)
+    for (org, m, _kind), (_q, _u, amount) in expected.items():
+        totals[(org, m)] += amount
     with transaction(sessions) as s:
         for line in s.scalars(select(InvoiceLine)):
             org = s.get(Organization, line.org_id)
             assert line.currency == org.currency
-        by_org = defaultdict(int)
-        for c in s.scalars(select(MonthClose)):
-            by_org[c.org_id] += 1
+        closes = {(c.org_id, c.month): c for c in s.scalars(select(MonthClose))}
+        for c in closes.values():
             assert c.charge_cents == c.overflow * c.overflow_price_cents
-            plan = s.get(Plan, c.plan_id)
-            assert c.plan_fee_cents == plan.fee_cents
-    assert sum(by_org.values()) == len(expected) // 3
-    assert count_rows(sessions, LicenseFee) == len(fees)
+            assert c.tax_cents == expected.get((c.org_id, c.month, "gst"), (0, 0, 0))[2]
+        invoices = {(i.org_id, i.month): i for i in s.scalars(select(Invoice))}
+    assert set(invoices) == set(closes) == set(totals)
+    for key, inv in invoices.items():
+        assert inv.total_cents == totals[key]
+        assert inv.has_plan_fee is ((key[0], key[1], "plan_fee") in expected)
+        assert inv.currency == currency[key[0]]
+        assert inv.number == f"INV-{key[1]}-{key[0]:04d}"
+        assert (inv.paid_at is not None) is (inv.total_cents == 0)
     assert count_rows(sessions, Escalation) == len(escalations)
+
+
+def close_through(sessions: sessionmaker[Session], first: BillingMonth, last: BillingMonth,
+                  grace_days: int = 0) -> None:
+    month = first
+    while month <= last:
+        close_month(sessions, month, month.end(UTC_TZ) + timedelta(minutes=5), UTC_TZ,
+                    grace_days=grace_days)
+        month = month.next()
+
+
+def test_quarterly_and_yearly_fees_in_the_cycles_first_month(world: World, sessions) -> None:  # type: ignore[no-untyped-def]
+    add_plan(sessions, "cycled", {("monthly", "EUR"): 30000, ("quarterly", "EUR"): 80000,
+                                  ("yearly", "EUR"): 300000, ("quarterly", "USD"): 85000})
+    quarterly = add_org(sessions, "Quarterly", "cycled", since="2026-02", cycle="quarterly")
+    yearly = add_org(sessions, "Yearly", "cycled", since="2026-03", cycle="yearly")
+    usd = add_org(sessions, "QuarterlyUSD", "cycled", since="2026-01", cycle="quarterly",
+                  currency="USD")
+    partner = world.user("p", "partner", quarterly)
+    at = datetime(2026, 5, 10, tzinfo=UTC)
+    for _ in range(3):  # overflow is billed every month, whatever the cycle
+        world.escalation(quarterly, world.case(quarterly, partner, at), partner, at, "2026-05",
+                         "2026-05", at)
+    close_through(sessions, BillingMonth(2026, 1), BillingMonth(2027, 3))
+    got = lines_of(sessions)
+
+    def fees(org: int) -> dict[str, int]:
+        return {m: amount for (o, m, kind), (_q, _u, amount) in got.items()
+                if o == org and kind == "plan_fee"}
+
+    assert fees(quarterly) == {"2026-02": 80000, "2026-05": 80000, "2026-08": 80000,
+                               "2026-11": 80000, "2027-02": 80000}
+    assert fees(yearly) == {"2026-03": 300000, "2027-03": 300000}
+    assert fees(usd) == {"2026-01": 85000, "2026-04": 85000, "2026-07": 85000,
+                         "2026-10": 85000, "2027-01": 85000}
+    assert got[(quarterly, "2026-05", "escalation_overflow")] == (1, 2500, 2500)
+    assert (quarterly, "2026-06", "plan_fee") not in got
+    assert got[(quarterly, "2026-06", "escalations")] == (0, 0, 0)
+    june = invoice(sessions, quarterly, "2026-06")
+    assert (june.total_cents, june.has_plan_fee, june.paid_at is not None) == (0, False, True)
+    may = invoice(sessions, quarterly, "2026-05")
+    assert (may.total_cents, may.has_plan_fee, may.paid_at) == (82500, True, None)
+    assert month_close(sessions, yearly, "2026-04").billing_cycle == "yearly"
+    assert month_close(sessions, yearly, "2026-04").plan_fee_cents == 0
+
+
+def test_an_automatic_upgrade_keeps_the_cycle_and_an_explicit_change_restarts_it(
+        world: World, sessions) -> None:  # type: ignore[no-untyped-def]
+    add_plan(sessions, "small", {("quarterly", "EUR"): 60000})
+    add_plan(sessions, "big", {("quarterly", "EUR"): 150000, ("monthly", "EUR"): 55000})
+    org = add_org(sessions, "Cycling", "small", since="2026-01", cycle="quarterly")
+    assign(sessions, org, "big", "2026-05", reason="auto-upgrade", cycle="quarterly")
+    assign(sessions, org, "big", "2026-08", reason="admin", cycle="monthly")
+    close_through(sessions, BillingMonth(2026, 1), BillingMonth(2026, 10))
+    fees = {m: amount for (o, m, kind), (_q, _u, amount) in lines_of(sessions).items()
+            if o == org and kind == "plan_fee"}
+    # Jan and Apr small (quarterly from Jan); the upgrade in May does not restart the cycle, so
+    # Jul bills big's quarterly price; the admin change in Aug starts a monthly cycle.
+    assert fees == {"2026-01": 60000, "2026-04": 60000, "2026-07": 150000, "2026-08": 55000,
+                    "2026-09": 55000, "2026-10": 55000}
+
+
+def test_no_price_for_the_cycle_and_currency_bills_no_fee(world: World, sessions) -> None:  # type: ignore[no-untyped-def]
+    add_plan(sessions, "euro-only", {("monthly", "EUR"): 10000})
+    org = add_org(sessions, "Dollars", "euro-only", currency="USD")
+    close_through(sessions, BillingMonth(2026, 1), BillingMonth(2026, 1))
+    assert (org, "2026-01", "plan_fee") not in lines_of(sessions)
+    assert month_close(sessions, org, "2026-01").plan_fee_cents == 0
+    assert invoice(sessions, org, "2026-01").total_cents == 0
+
+
+@pytest.mark.parametrize(("rate_bp", "fee", "overflow", "tax"), [
+    (1000, 12345, 0, 1235),  # 1234.5 -> 1235: half up
+    (1000, 12344, 0, 1234),  # 1234.4 -> 1234
+    (725, 50000, 1, 3806),  # 7.25 % of 525.00 = 38.0625
+    (1950, 10010, 0, 1952),  # 19.5 % of 100.10 = 19.5195
+    (500, 10, 0, 1),  # 0.5 cent -> 1 cent
+    (500, 9, 0, 0),  # 0.45 cent -> 0
+    (1, 50000, 0, 5),  # 0.01 % of 500.00 = 0.05
+])
+def test_gst_is_the_rate_of_fee_plus_overflow_half_up_to_the_cent(
+        rate_bp: int, fee: int, overflow: int, tax: int, world: World, sessions) -> None:  # type: ignore[no-untyped-def]
+    add_plan(sessions, "taxed", {("monthly", "EUR"): fee}, free=0, overflow_cents=2500,
+             gst_bp=rate_bp)
+    org = add_org(sessions, "Taxed", "taxed", since="2026-03")
+    partner = world.user("p", "partner", org)
+    at = datetime(2026, 3, 3, tzinfo=UTC)
+    for _ in range(overflow):
+        world.escalation(org, world.case(org, partner, at), partner, at, "2026-03", "2026-03", at)
+    report = close_month(sessions, BillingMonth(2026, 3), datetime(2026, 4, 1, tzinfo=UTC),
+                         UTC_TZ)
+    taxable = fee + overflow * 2500
+    assert tax == gst_cents(taxable, rate_bp)
+    assert lines_of(sessions)[(org, "2026-03", "gst")] == (1, tax, tax)
+    assert month_close(sessions, org, "2026-03").tax_cents == tax
+    assert invoice(sessions, org, "2026-03").total_cents == taxable + tax
+    assert report.taxes_cents == {"EUR": tax} and report.totals_cents == {"EUR": taxable + tax}
+    with transaction(sessions) as s:
+        gst_line = s.scalars(select(InvoiceLine).where(InvoiceLine.kind == "gst")).one()
+    percent = f"{rate_bp / 100:.2f}".rstrip("0").rstrip(".")
+    assert gst_line.description == f"GST {percent} %"
+
+
+def test_a_plan_without_gst_has_no_gst_line_and_no_tax(world: World, sessions) -> None:  # type: ignore[no-untyped-def]
+    org = world.org("NoTax")
+    close_month(sessions, BillingMonth(2026, 1), datetime(2026, 2, 1, tzinfo=UTC), UTC_TZ)
+    assert (org, "2026-01", "gst") not in lines_of(sessions)
+    assert month_close(sessions, org, "2026-01").tax_cents == 0
+
+
+@pytest.mark.parametrize("grace_days", [0, 7])
+def test_one_invoice_per_org_and_month_numbered_and_dated(grace_days: int, world: World,
+                                                          sessions) -> None:  # type: ignore[no-untyped-def]
+    small = world.org("Small")
+    big = add_org(sessions, "Big", org_id=12345)
+    close_through(sessions, BillingMonth(2026, 11), BillingMonth(2026, 12), grace_days)
+    with transaction(sessions) as s:
+        numbers = sorted(s.scalars(select(Invoice.number)).all())
+    assert numbers == [f"INV-2026-11-{small:04d}", "INV-2026-11-12345",
+                       f"INV-2026-12-{small:04d}", "INV-2026-12-12345"]
+    dec = invoice(sessions, big, "2026-12")
+    assert dec.issued_on == date(2027, 1, 1)
+    assert dec.due_on == date(2027, 1, 1) + timedelta(days=grace_days)
+    assert (dec.currency, dec.total_cents, dec.paid_cents, dec.has_plan_fee) == \
+        ("EUR", 50000, 0, True)
+    assert dec.escalations_processed == 0 and dec.paid_at is None
+
+
+def test_a_negative_grace_is_refused_before_anything_is_written(world: World, sessions) -> None:  # type: ignore[no-untyped-def]
+    world.org("Grace")
+    with pytest.raises(ValueError, match="grace days"):
+        close_month(sessions, BillingMonth(2026, 1), datetime(2026, 2, 1, tzinfo=UTC), UTC_TZ,
+                    grace_days=-1)
+    assert count_rows(sessions, MonthClose) == 0
