@@ -16,7 +16,17 @@ from billing.plans import PlanTerms
 from desk import audit
 from desk.derived_plans import PlanChange, rederive_org
 from desk.errors import Ambiguous, Conflict, Invalid, NotFound
-from desk.plans import assign, get_plan, plan_in_force, terms
+from desk.plans import (
+    Cycle,
+    assign,
+    check_cycle,
+    check_price,
+    cycle_in_force,
+    get_plan,
+    next_change_month,
+    plan_in_force,
+    terms,
+)
 from store.models import LicenseFee, Organization, PartnerAccount, Plan
 
 BILLING_MODELS = ("partner-paid", "direct-paid")
@@ -66,9 +76,10 @@ def list_orgs(session: Session) -> list[Organization]:
 
 
 def create_org(session: Session, *, name: str, plan_name: str, currency: str,
-               billing_model: str, now: datetime, tz: tzinfo,
+               billing_model: str, now: datetime, tz: tzinfo, cycle: str = "monthly",
                actor: str = "cli") -> Organization:
-    """Onboard an organization on a plan effective from the current billing month."""
+    """Onboard an organization on a plan and billing cycle from the current billing month
+    (the plan must be enabled and have a price for the cycle in the currency)."""
     cleaned = " ".join(name.split())
     if not cleaned:
         raise Invalid("an organization needs a name")
@@ -85,15 +96,52 @@ def create_org(session: Session, *, name: str, plan_name: str, currency: str,
     if existing:
         raise Conflict(f"an organization named {existing[0].name!r} already exists")
     plan = get_plan(session, plan_name)
+    chosen = check_cycle(cycle)
+    check_price(plan, chosen, code)
     org = Organization(name=cleaned, currency=code, billing_model=model, created_at=now)
     session.add(org)
     session.flush()
     month = BillingMonth.of(now, tz)
     audit.record(session, actor=actor, action="org.add", entity="organization", entity_id=org.id,
                  details={"name": cleaned, "currency": code, "billing_model": model,
-                          "plan": plan.name, "effective_month": str(month)}, now=now)
-    assign(session, org, plan, month, "onboarding", now, actor=actor)
+                          "plan": plan.name, "cycle": chosen, "effective_month": str(month)},
+                 now=now)
+    assign(session, org, plan, month, "onboarding", now, actor=actor, tz=tz, cycle=chosen)
     return org
+
+
+@dataclass(frozen=True)
+class CycleChange:
+    """The outcome of set_cycle: the cycle from `month` on (changed False: it already was)."""
+
+    organization: str
+    cycle: str
+    month: BillingMonth
+    plan: str
+    price: Decimal
+    currency: str
+    previous: str
+    changed: bool
+
+
+def set_cycle(session: Session, org: Organization, cycle: str, *, now: datetime, tz: tzinfo,
+              actor: str = "cli") -> CycleChange:
+    """Move the organization to billing `cycle` from the start of its next cycle, on the plan
+    in force then (an explicit assignment); refused when that plan has no price for it."""
+    chosen = check_cycle(cycle)
+    month = next_change_month(session, org, now, tz)
+    plan = plan_in_force(session, org.id, month)
+    if plan is None:
+        raise Invalid(f"{org.name} has no plan in {month}")
+    running = cycle_in_force(session, org.id, month)
+    previous = "monthly" if running is None else running.cycle
+    price = check_price(plan, chosen, org.currency)
+    if running is not None and running.cycle == chosen:
+        return CycleChange(org.name, chosen, month, plan.name, price, org.currency, previous,
+                           changed=False)
+    assign(session, org, plan, month, "admin", now, actor=actor, tz=tz, cycle=chosen)
+    return CycleChange(org.name, chosen, month, plan.name, price, org.currency, previous,
+                       changed=True)
 
 
 def add_partner_id(session: Session, org: Organization, partner_id: str, *, now: datetime,
@@ -175,9 +223,32 @@ class OrgMonth:
     terms: PlanTerms | None
     partner_ids: list[str]
     license_fees: Decimal | None
+    cycle: Cycle | None = None
+
+    @property
+    def fee(self) -> Decimal | None:
+        """The plan's price of one billing cycle in the organization's currency."""
+        if self.terms is None or self.cycle is None:
+            return None
+        return self.terms.fee(self.cycle.cycle, self.org.currency)
+
+    @property
+    def fee_billed(self) -> bool:
+        """Whether the month is the first of a cycle (its close bills the plan fee)."""
+        return self.cycle is not None and self.cycle.is_start(self.month)
+
+    def cycle_dict(self) -> dict[str, object]:
+        c = self.cycle
+        return {
+            "billing_cycle": None if c is None else c.cycle,
+            "cycle_start": None if c is None else str(c.start(self.month)),
+            "next_cycle_start": None if c is None else str(c.next_start(self.month)),
+            "plan_fee_billed_this_month": self.fee_billed,
+        }
 
     def as_dict(self) -> dict[str, object]:
         t = self.terms
+        fee = None if self.fee is None else str(self.fee)
         return {
             "name": self.org.name,
             "id": self.org.id,
@@ -187,16 +258,23 @@ class OrgMonth:
             "plan": None if t is None else {
                 "name": t.name,
                 "display_name": t.display_name,
-                "fee": str(t.fee),
+                "fee": fee,
                 "currency": self.org.currency,
+                "billing_cycle": None if self.cycle is None else self.cycle.cycle,
+                "type": t.plan_type,
+                "gst": None if t.gst_rate is None else f"{t.gst_rate.normalize():f}",
                 "allowance": t.free_escalations,
                 "overflow_price": str(t.overflow_price),
                 "tam": t.tam_kind,
                 "queue_priority": t.queue_priority,
                 "beta_access": t.beta_access,
+                "limits": {"messages": t.limit_messages,
+                           "conversations": t.limit_conversations,
+                           "team_members": t.limit_team_members},
             },
             "allowance": None if t is None else t.free_escalations,
-            "fee": None if t is None else str(t.fee),
+            "fee": fee,
+            **self.cycle_dict(),
             "partner_ids": list(self.partner_ids),
             "license_fees": None if self.license_fees is None else str(self.license_fees),
         }
@@ -207,4 +285,5 @@ def describe(session: Session, org: Organization, month: BillingMonth) -> OrgMon
     return OrgMonth(org=org, month=month, plan=plan,
                     terms=None if plan is None else terms(plan),
                     partner_ids=partner_ids(session, org.id),
-                    license_fees=license_fees(session, org.id, month))
+                    license_fees=license_fees(session, org.id, month),
+                    cycle=None if plan is None else cycle_in_force(session, org.id, month))

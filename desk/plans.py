@@ -1,43 +1,54 @@
-"""Plans as records: list, add, duplicate, hide, archive, assign, and the plan in force."""
+"""Plans as records: the catalogue (add, edit, duplicate, status), assignment in billing
+cycles, and the plan in force."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from billing.limits import MAX_AMOUNT, MAX_FREE_ESCALATIONS, MAX_QUEUE_PRIORITY
-from billing.money import CENT, to_amount, to_cents
+from billing.cycles import (
+    CYCLE_MONTHS,
+    CYCLES,
+    add_months,
+    cycle_start,
+    is_cycle_start,
+    next_cycle_start,
+)
 from billing.months import BillingMonth
-from billing.plans import PlanTerms
+from billing.plans import PlanTerms, monthly_prices
 from desk import audit
-from desk.derived_plans import rederive_org
+from desk.derived_plans import PlanChange, rederive_org, rederive_plan_orgs
 from desk.errors import Conflict, Invalid, NotFound
 from desk.plan_sql import in_force
+from desk.plan_terms import (
+    TERM_FIELDS,
+    build,
+    missing_prices,
+    monthly_equivalent,
+    new_record,
+    term_fields,
+    terms,
+    terms_doc,
+    write,
+)
 from store.models import Organization, Plan, PlanAssignment
 
 ASSIGNMENT_REASONS = ("onboarding", "admin", "partner", "auto-upgrade")
-MAX_DISPLAY_NAME = 80
+EXPLICIT_REASONS = ("onboarding", "admin", "partner")  # auto-upgrade rows are derived
 _PLAN_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+# What edit_plan and duplicate_plan change: the terms, plus `fee` (the monthly price in EUR
+# and USD). `prices` is merged into the plan's prices; a price of None removes it.
+EDITABLE = (set(TERM_FIELDS) - {"name", "enabled"}) | {"fee"}
 
 
-def terms(plan: Plan) -> PlanTerms:
-    """The pure billing view of a plan record (amounts as Decimal in the org's currency)."""
-    above = plan.auto_upgrade_above_cents
-    return PlanTerms(
-        name=plan.name, display_name=plan.display_name, fee=to_amount(plan.fee_cents),
-        free_escalations=plan.free_escalations,
-        overflow_price=to_amount(plan.overflow_price_cents), tam_kind=plan.tam_kind,
-        queue_priority=plan.queue_priority, beta_access=plan.beta_access,
-        auto_upgrade_above=None if above is None else to_amount(above),
-        auto_upgrade_to=plan.auto_upgrade_to,
-    )
-
+# --- Finding and listing
 
 def find_plan(session: Session, name: str) -> Plan | None:
     return session.scalar(select(Plan).where(Plan.name == name.strip().lower()))
@@ -47,21 +58,47 @@ def get_plan(session: Session, name: str) -> Plan:
     """The plan with this name, or NotFound listing the known plans."""
     plan = find_plan(session, name)
     if plan is None:
-        known = ", ".join(p.name for p in list_plans(session)) or "none"
+        known = ", ".join(p.name for p in list_plans(session, include_all=True)) or "none"
         raise NotFound(f"unknown plan {name!r} (known plans: {known})")
     return plan
 
 
-def list_plans(session: Session, *, include_hidden: bool = True,
-               include_archived: bool = True) -> list[Plan]:
-    """Plans ordered by fee then name; hidden or archived ones only when asked for."""
-    query = select(Plan).order_by(Plan.fee_cents, Plan.name)
-    if not include_hidden:
-        query = query.where(Plan.hidden.is_(False))
-    if not include_archived:
-        query = query.where(Plan.archived.is_(False))
-    return list(session.scalars(query))
+def list_plans(session: Session, *, search: str | None = None,
+               include_all: bool = False) -> list[Plan]:
+    """Enabled plans not archived (every plan with `include_all`), cheapest first; `search`
+    keeps those whose name or display name contains it, in any case."""
+    query = select(Plan)
+    if not include_all:
+        query = query.where(Plan.enabled.is_(True), Plan.archived.is_(False))
+    found = list(session.scalars(query))
+    if search is not None and search.strip():
+        key = " ".join(search.split()).casefold()
+        found = [p for p in found
+                 if key in p.name.casefold() or key in " ".join(p.display_name.split()).casefold()]
+    return sorted(found, key=lambda p: (monthly_equivalent(terms(p)), p.name))
 
+
+def status(plan: Plan) -> str:
+    """archived, or enabled/disabled and visible/hidden, in words."""
+    if plan.archived:
+        return "archived"
+    return ", ".join(w for w in ("disabled" if not plan.enabled else "",
+                                 "hidden" if plan.hidden else "") if w) or "active"
+
+
+def plan_doc(plan: Plan) -> dict[str, Any]:
+    """Everything about a plan as JSON-ready values."""
+    return {**terms_doc(terms(plan)), "hidden": plan.hidden, "archived": plan.archived,
+            "status": status(plan)}
+
+
+def organizations_on(session: Session, plan: Plan) -> int:
+    """How many organizations have ever been assigned this plan (for listings)."""
+    return session.scalar(select(func.count(func.distinct(PlanAssignment.org_id)))
+                          .where(PlanAssignment.plan_id == plan.id)) or 0
+
+
+# --- The catalogue: add, edit, duplicate, status
 
 def _check_name(session: Session, name: str) -> str:
     cleaned = name.strip().lower()
@@ -72,135 +109,212 @@ def _check_name(session: Session, name: str) -> str:
     return cleaned
 
 
-def _check_ranges(name: str, new: PlanTerms) -> None:
-    """Numbers and names within what the plan columns hold and the domain accepts."""
-    for label, amount in (("fee", new.fee), ("overflow price", new.overflow_price),
-                          ("upgrade threshold", new.auto_upgrade_above)):
-        if amount is not None and amount > MAX_AMOUNT:
-            raise Invalid(f"invalid plan {name!r}: the {label} may be at most {MAX_AMOUNT}")
-    if not 0 <= new.free_escalations <= MAX_FREE_ESCALATIONS:
-        raise Invalid(f"invalid plan {name!r}: free escalations must be 0 to "
-                      f"{MAX_FREE_ESCALATIONS}")
-    if not 0 <= new.queue_priority <= MAX_QUEUE_PRIORITY:
-        raise Invalid(f"invalid plan {name!r}: the queue priority must be 0 to "
-                      f"{MAX_QUEUE_PRIORITY}")
-    if len(new.display_name.strip()) > MAX_DISPLAY_NAME:
-        raise Invalid(f"invalid plan {name!r}: the display name is longer than "
-                      f"{MAX_DISPLAY_NAME} characters")
+def _changed(before: PlanTerms, after: PlanTerms) -> dict[str, dict[str, Any]]:
+    """The terms that differ, as {"before": {...}, "after": {...}} documents."""
+    old, new = terms_doc(before), terms_doc(after)
+    keys = [k for k in new if old.get(k) != new[k]]
+    return {"before": {k: old.get(k) for k in keys}, "after": {k: new[k] for k in keys}}
 
 
-def _build(session: Session, fields: dict[str, Any]) -> PlanTerms:
-    """Terms from fields, every refusal as Invalid/NotFound with the plan's name in it."""
-    name = fields.get("name", "")
-    try:
-        new = PlanTerms(**fields)
-    except InvalidOperation:  # a Decimal NaN compared with zero
-        raise Invalid(f"invalid plan {name!r}: amounts must be finite numbers") from None
-    except (TypeError, ValueError) as exc:
-        raise Invalid(f"invalid plan {name!r}: {exc}") from None
-    _check_ranges(name, new)
-    for label, amount in (("fee", new.fee), ("overflow price", new.overflow_price),
-                          ("upgrade threshold", new.auto_upgrade_above)):
-        if amount is not None and amount != amount.quantize(CENT):
-            raise Invalid(f"invalid plan {name!r}: the {label} has more than two decimals")
-    if not new.display_name.strip():
-        raise Invalid(f"invalid plan {name!r}: the display name must not be empty")
-    if new.auto_upgrade_to is None:
-        return new
-    target = find_plan(session, new.auto_upgrade_to)
-    if target is None:
-        raise NotFound(f"unknown plan {new.auto_upgrade_to!r} as automatic upgrade target")
-    if target.archived:
-        raise Invalid(f"plan {target.name!r} is archived and cannot be an upgrade target")
-    if target.name == new.name:
-        raise Invalid("a plan cannot upgrade to itself")
-    return replace(new, auto_upgrade_to=target.name)
+def _apply(fields: dict[str, Any], changes: dict[str, Any], name: str) -> dict[str, Any]:
+    """Fields with the changes applied: prices merged (None removes one), `fee` as the monthly
+    price in both currencies; a usage-based plan drops its revenue share."""
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise Invalid(f"unknown plan field(s): {', '.join(sorted(unknown))}")
+    out = {**fields, **{k: v for k, v in changes.items() if k not in ("prices", "fee")}}
+    prices = dict(fields.get("prices", {}))
+    given: dict[tuple[str, str], Decimal | None] = {}
+    if changes.get("fee") is not None:
+        given.update(monthly_prices(changes["fee"]))
+    given.update(changes.get("prices") or {})
+    for key, amount in given.items():
+        if amount is None:
+            prices.pop(key, None)
+        else:
+            prices[key] = amount
+    out["prices"] = prices
+    if out.get("plan_type") == "usage-based" and "revenue_share" not in changes:
+        out["revenue_share"] = None
+    if not prices:
+        raise Invalid(f"invalid plan {name!r}: a plan needs a price for at least one billing "
+                      f"cycle (e.g. --fee 500 or --price quarterly:EUR:1400)")
+    return out
 
 
-def _store(session: Session, new: PlanTerms, now: datetime) -> Plan:
-    plan = Plan(
-        name=new.name, display_name=new.display_name.strip(), fee_cents=to_cents(new.fee),
-        free_escalations=new.free_escalations, overflow_price_cents=to_cents(new.overflow_price),
-        tam_kind=new.tam_kind, queue_priority=new.queue_priority, beta_access=new.beta_access,
-        auto_upgrade_above_cents=(None if new.auto_upgrade_above is None
-                                  else to_cents(new.auto_upgrade_above)),
-        auto_upgrade_to=new.auto_upgrade_to, hidden=False, archived=False, created_at=now,
-    )
+def add_plan(session: Session, *, name: str, display_name: str, free_escalations: int,
+             overflow_price: Decimal, fee: Decimal | None = None,
+             prices: dict[tuple[str, str], Decimal] | None = None, now: datetime,
+             actor: str = "cli", hidden: bool = False, enabled: bool = True,
+             **terms_given: Any) -> Plan:
+    """Create a plan: a new name, at least one price (`fee`: monthly in EUR and USD, and/or
+    `prices` by (cycle, currency)); other terms as keywords of billing.plans.PlanTerms."""
+    cleaned = _check_name(session, name)
+    fields = _apply({"name": cleaned, "display_name": display_name,
+                     "free_escalations": free_escalations, "overflow_price": overflow_price,
+                     "enabled": enabled},
+                    {**terms_given, "fee": fee, "prices": prices}, cleaned)
+    new = build(session, fields)
+    plan = new_record(new, hidden=hidden, now=now)
     session.add(plan)
     session.flush()
-    return plan
-
-
-def _terms_details(t: PlanTerms) -> dict[str, Any]:
-    return {f: getattr(t, f) for f in PlanTerms.__dataclass_fields__}
-
-
-def add_plan(session: Session, *, name: str, display_name: str, fee: Decimal,
-             free_escalations: int, overflow_price: Decimal, tam_kind: str = "community",
-             queue_priority: int = 0, beta_access: str = "on_request",
-             auto_upgrade_above: Decimal | None = None, auto_upgrade_to: str | None = None,
-             now: datetime, actor: str = "cli") -> Plan:
-    """Create a plan; the name must be new and an automatic upgrade target must exist."""
-    new = _build(session, {
-        "name": _check_name(session, name), "display_name": display_name, "fee": fee,
-        "free_escalations": free_escalations, "overflow_price": overflow_price,
-        "tam_kind": tam_kind, "queue_priority": queue_priority, "beta_access": beta_access,
-        "auto_upgrade_above": auto_upgrade_above, "auto_upgrade_to": auto_upgrade_to,
-    })
-    plan = _store(session, new, now)
     audit.record(session, actor=actor, action="plan.add", entity="plan", entity_id=plan.id,
-                 details=_terms_details(new), now=now)
+                 details={"name": plan.name, "before": None, "after": plan_doc(plan)}, now=now)
     return plan
+
+
+def _check_targets_of(session: Session, plan: Plan, new: PlanTerms) -> None:
+    """Plans upgrading to `plan` keep finding a price for their cycles and currencies."""
+    for source in session.scalars(select(Plan).where(Plan.auto_upgrade_to == plan.name,
+                                                     Plan.archived.is_(False))):
+        missing = missing_prices(terms(source), new)
+        if missing:
+            raise Conflict(f"plan {plan.name!r} is the automatic upgrade target of "
+                           f"{source.name!r}, which has {', '.join(missing)} prices; keep "
+                           f"those prices or change {source.name!r} first")
+
+
+def prices_in_use(session: Session, plan: Plan, month: BillingMonth
+                  ) -> dict[tuple[str, str], list[str]]:
+    """(cycle, currency) -> the organizations on `plan` in that cycle and currency in `month`
+    or later (their assignment in force then, and any assignment after it)."""
+    org_ids = select(PlanAssignment.org_id).where(PlanAssignment.plan_id == plan.id)
+    rows = session.execute(
+        select(PlanAssignment, Organization.name, Organization.currency)
+        .join(Organization, Organization.id == PlanAssignment.org_id)
+        .where(PlanAssignment.org_id.in_(org_ids))
+        .order_by(PlanAssignment.org_id, PlanAssignment.effective_month)).all()
+    per_org: dict[str, list[tuple[PlanAssignment, str]]] = defaultdict(list)
+    for row, org_name, currency in rows:
+        per_org[org_name].append((row, currency))
+    used: dict[tuple[str, str], list[str]] = defaultdict(list)
+    text = str(month)
+    for org_name, history in per_org.items():
+        earlier = [h for h in history if h[0].effective_month <= text]
+        relevant = earlier[-1:] + [h for h in history if h[0].effective_month > text]
+        for row, currency in relevant:
+            key = (row.billing_cycle, currency)
+            if row.plan_id == plan.id and org_name not in used[key]:
+                used[key].append(org_name)
+    return dict(used)
+
+
+@dataclass(frozen=True)
+class PlanEdit:
+    """A plan after an edit: what changed, and the organizations whose derived plan moved."""
+
+    plan: Plan
+    before: dict[str, Any]
+    after: dict[str, Any]
+    rederived: dict[str, list[PlanChange]]
+
+
+def edit_plan(session: Session, name: str, *, now: datetime, tz: tzinfo = UTC,
+              actor: str = "cli", **changes: Any) -> PlanEdit:
+    """Change the terms given (see EDITABLE). A price still used by an organization from the
+    current month on cannot be removed; a changed automatic upgrade re-derives the plans of
+    every organization ever on the plan."""
+    plan = get_plan(session, name)
+    old = terms(plan)
+    new = build(session, _apply(term_fields(old), changes, plan.name))
+    diff = _changed(old, new)
+    if not diff["after"]:
+        return PlanEdit(plan, {}, {}, {})
+    _check_targets_of(session, plan, new)
+    removed = set(old.prices) - set(new.prices)
+    if removed:
+        in_use = prices_in_use(session, plan, BillingMonth.of(now, tz))
+        for cycle, currency in sorted(removed):
+            if (cycle, currency) in in_use:
+                raise Conflict(
+                    f"the {cycle} {currency} price of {plan.name!r} is in use by "
+                    f"{', '.join(in_use[(cycle, currency)])}; it cannot be removed")
+    write(plan, new)
+    session.flush()
+    audit.record(session, actor=actor, action="plan.edit", entity="plan", entity_id=plan.id,
+                 details={"name": plan.name, **diff}, now=now)
+    rederived: dict[str, list[PlanChange]] = {}
+    if (old.auto_upgrade_above, old.auto_upgrade_to) != (new.auto_upgrade_above,
+                                                         new.auto_upgrade_to):
+        rederived = rederive_plan_orgs(session, plan, now=now, tz=tz, actor=actor)
+    return PlanEdit(plan, diff["before"], diff["after"], rederived)
 
 
 def duplicate_plan(session: Session, source_name: str, new_name: str, *, now: datetime,
                    actor: str = "cli", **changes: Any) -> Plan:
-    """Copy a plan under a new name, changing the terms given (None leaves a term as is)."""
+    """Copy a plan under a new name with the changes given (see EDITABLE; None leaves a term
+    as it is). The copy is hidden until shown (plan unhide)."""
     source = get_plan(session, source_name)
     name = _check_name(session, new_name)
-    allowed = set(PlanTerms.__dataclass_fields__) - {"name"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise Invalid(f"unknown plan field(s): {', '.join(sorted(unknown))}")
-    fields = _terms_details(terms(source))
-    fields.update({k: v for k, v in changes.items() if v is not None})
-    fields["name"] = name
-    if changes.get("display_name") is None:
+    given = {k: v for k, v in changes.items() if v is not None}
+    fields = _apply({**term_fields(terms(source)), "name": name}, given, name)
+    if "display_name" not in given:
         fields["display_name"] = f"{source.display_name} ({name})"
-    new = _build(session, fields)
-    plan = _store(session, new, now)
+    new = build(session, fields)
+    plan = new_record(new, hidden=True, now=now)
+    session.add(plan)
+    session.flush()
     audit.record(session, actor=actor, action="plan.duplicate", entity="plan",
-                 entity_id=plan.id, details={"from": source.name, **_terms_details(new)}, now=now)
+                 entity_id=plan.id, details={"name": plan.name, "from": source.name,
+                                             "before": None, "after": plan_doc(plan)}, now=now)
     return plan
+
+
+def _upgrading_to(session: Session, plan: Plan) -> list[str]:
+    return sorted(session.scalars(select(Plan.name).where(
+        Plan.auto_upgrade_to == plan.name, Plan.archived.is_(False))).all())
+
+
+def _set_status(session: Session, plan: Plan, action: str, *, now: datetime, actor: str,
+                **values: bool) -> Plan:
+    before = {k: getattr(plan, k) for k in values}
+    if before == values:
+        return plan
+    for key, value in values.items():
+        setattr(plan, key, value)
+    session.flush()
+    audit.record(session, actor=actor, action=action, entity="plan", entity_id=plan.id,
+                 details={"name": plan.name, "before": before, "after": values}, now=now)
+    return plan
+
+
+def set_enabled(session: Session, name: str, enabled: bool, *, now: datetime,
+                actor: str = "cli") -> Plan:
+    """Enable a plan (assignable and offered), or disable it (organizations on it keep it)."""
+    plan = get_plan(session, name)
+    if enabled and plan.archived:
+        raise Invalid(f"plan {plan.name!r} is archived and can no longer be enabled")
+    if not enabled and plan.enabled:
+        upgrading = _upgrading_to(session, plan)
+        if upgrading:
+            raise Conflict(f"plan {plan.name!r} is the automatic upgrade target of "
+                           f"{', '.join(upgrading)}; change those first")
+    return _set_status(session, plan, "plan.enable" if enabled else "plan.disable", now=now,
+                       actor=actor, enabled=enabled)
 
 
 def hide_plan(session: Session, name: str, *, hidden: bool = True, now: datetime,
               actor: str = "cli") -> Plan:
     """Hide a plan from partners' choices (admins may still assign it), or show it again."""
     plan = get_plan(session, name)
-    if plan.hidden != hidden:
-        plan.hidden = hidden
-        audit.record(session, actor=actor, action="plan.hide" if hidden else "plan.unhide",
-                     entity="plan", entity_id=plan.id, details={"name": plan.name}, now=now)
-    return plan
+    return _set_status(session, plan, "plan.hide" if hidden else "plan.unhide", now=now,
+                       actor=actor, hidden=hidden)
 
 
 def archive_plan(session: Session, name: str, *, now: datetime, actor: str = "cli") -> Plan:
-    """Archive a plan: it can no longer be assigned; organizations on it keep it."""
+    """Archive a plan: it can never be assigned again; organizations on it keep it."""
     plan = get_plan(session, name)
     if plan.archived:
         return plan
-    upgrading = session.scalars(select(Plan.name).where(
-        Plan.auto_upgrade_to == plan.name, Plan.archived.is_(False))).all()
+    upgrading = _upgrading_to(session, plan)
     if upgrading:
         raise Conflict(f"plan {plan.name!r} is the automatic upgrade target of "
-                       f"{', '.join(sorted(upgrading))}; archive or change those first")
-    plan.archived = True
-    plan.hidden = True
-    audit.record(session, actor=actor, action="plan.archive", entity="plan", entity_id=plan.id,
-                 details={"name": plan.name}, now=now)
-    return plan
+                       f"{', '.join(upgrading)}; archive or change those first")
+    return _set_status(session, plan, "plan.archive", now=now, actor=actor, archived=True,
+                       hidden=True)
 
+
+# --- Assignments and billing cycles
 
 _ASSIGNMENTS = (
     select(PlanAssignment, Plan).join(Plan, Plan.id == PlanAssignment.plan_id)
@@ -231,46 +345,160 @@ def plan_in_force(session: Session, org_id: int, month: BillingMonth | str) -> P
     return plans_in_force(session, {org_id}, month).get(org_id)
 
 
-def assign(session: Session, org: Organization, plan: Plan, effective_month: BillingMonth,
-           reason: str, now: datetime, *, actor: str = "cli",
-           tz: tzinfo | None = None) -> PlanAssignment:
-    """Put the organization on `plan` from `effective_month` on.
+@dataclass(frozen=True)
+class Cycle:
+    """An organization's billing cycle: `cycle` from `anchor` (the effective month of its
+    latest explicit assignment) on, repeating every 1, 3 or 12 months."""
 
-    An archived plan cannot be assigned. An existing assignment for the same month is replaced.
-    With `tz`, a month already under way (the current one or earlier) is refused, because the
-    plan of a month never changes in the middle of it; onboarding is exempt. The month close
-    passes no tz: its automatic upgrade may land after the next month has begun.
+    cycle: str
+    anchor: BillingMonth
+
+    @property
+    def months(self) -> int:
+        return CYCLE_MONTHS[self.cycle]
+
+    def is_start(self, month: BillingMonth) -> bool:
+        return is_cycle_start(self.anchor, self.cycle, month)
+
+    def start(self, month: BillingMonth) -> BillingMonth:
+        """The first month of the cycle `month` falls in."""
+        return cycle_start(self.anchor, self.cycle, month)
+
+    def next_start(self, month: BillingMonth) -> BillingMonth:
+        """The first cycle start strictly after `month`."""
+        return next_cycle_start(self.anchor, self.cycle, month)
+
+
+def _explicit(session: Session, org_id: int) -> list[PlanAssignment]:
+    return list(session.scalars(select(PlanAssignment).where(
+        PlanAssignment.org_id == org_id, PlanAssignment.reason.in_(EXPLICIT_REASONS))
+        .order_by(PlanAssignment.effective_month)))
+
+
+def _cycle_of(rows: list[PlanAssignment], month: BillingMonth,
+              strictly_before: bool = False) -> Cycle | None:
+    text = str(month)
+    found = [r for r in rows
+             if (r.effective_month < text if strictly_before else r.effective_month <= text)]
+    if not found:
+        return None
+    return Cycle(found[-1].billing_cycle, BillingMonth.parse(found[-1].effective_month))
+
+
+def cycle_in_force(session: Session, org_id: int, month: BillingMonth) -> Cycle | None:
+    """The organization's billing cycle in `month` (None before its first assignment)."""
+    return _cycle_of(_explicit(session, org_id), month)
+
+
+def next_change_month(session: Session, org: Organization, now: datetime,
+                      tz: tzinfo) -> BillingMonth:
+    """The first month an explicit plan or cycle change can take effect: the start of the
+    organization's next cycle (the next month for monthly)."""
+    current = BillingMonth.of(now, tz)
+    cycle = cycle_in_force(session, org.id, current)
+    return current.next() if cycle is None else cycle.next_start(current)
+
+
+def check_cycle(cycle: str) -> str:
+    cleaned = cycle.strip().lower()
+    if cleaned not in CYCLES:
+        raise Invalid(f"unknown billing cycle {cycle!r}: expected one of {', '.join(CYCLES)}")
+    return cleaned
+
+
+def check_price(plan: Plan, cycle: str, currency: str) -> Decimal:
+    """The plan's price for the cycle in the currency, or Invalid saying what it offers."""
+    t = terms(plan)
+    price = t.fee(cycle, currency)
+    if price is None:
+        offered = [c for c in t.cycles() if t.fee(c, currency) is not None]
+        raise Invalid(f"plan {plan.name!r} has no {cycle} price in {currency} (its {currency} "
+                      f"cycles: {', '.join(offered) or 'none'})")
+    return price
+
+
+def _check_cycle_rules(org: Organization, rows: list[PlanAssignment], month: BillingMonth,
+                       cycle: str, now: datetime, tz: tzinfo | None) -> None:
+    """An explicit change takes effect at a cycle start after the current month, and leaves
+    the changes already planned after it at cycle starts too."""
+    before = _cycle_of(rows, month, strictly_before=True)
+    if tz is not None:
+        current = BillingMonth.of(now, tz)
+        running = _cycle_of(rows, current)
+        first = current.next() if running is None else running.next_start(current)
+        if month <= current:
+            raise Invalid(f"the plan of {month} can no longer change (the month has begun); "
+                          + _use(org, running, first))
+    if before is not None and not before.is_start(month):
+        after = before.next_start(month)
+        earlier = add_months(after, -before.months)
+        if tz is not None and earlier <= BillingMonth.of(now, tz):
+            hint = f"use {after} or a later cycle start"
+        else:
+            hint = f"use {earlier} or {after}"
+        raise Invalid(f"{org.name} is billed {before.cycle} from {before.anchor}: its plan and "
+                      f"cycle change only at the start of a cycle, not in {month}; {hint}")
+    later = [r for r in rows if r.effective_month > str(month)]
+    if later and not is_cycle_start(month, cycle, BillingMonth.parse(later[0].effective_month)):
+        raise Invalid(f"{org.name} already has a change planned for {later[0].effective_month}, "
+                      f"which would fall inside a {cycle} cycle from {month}; make this change "
+                      f"in {later[0].effective_month} instead")
+
+
+def _use(org: Organization, running: Cycle | None, first: BillingMonth) -> str:
+    if running is None or running.cycle == "monthly":
+        return f"use {first} or later"
+    return (f"use {first}, the start of {org.name}'s next {running.cycle} cycle, or a later "
+            f"cycle start")
+
+
+def assign(session: Session, org: Organization, plan: Plan, effective_month: BillingMonth,
+           reason: str, now: datetime, *, actor: str = "cli", tz: tzinfo | None = None,
+           cycle: str | None = None) -> PlanAssignment:
+    """Put the organization on `plan` in billing `cycle` from `effective_month` on (an explicit
+    assignment: onboarding, admin or partner), then re-derive its automatic upgrades.
+
+    The plan must be enabled, not archived, and have a price for the cycle in the
+    organization's currency; `cycle` defaults to the organization's cycle before the month
+    (monthly at onboarding). Except at onboarding, the month must start a cycle of the
+    organization's current schedule, and with `tz` it must not have begun. An assignment for
+    the same month is replaced.
     """
-    if reason not in ASSIGNMENT_REASONS:
+    if reason not in EXPLICIT_REASONS:
+        if reason == "auto-upgrade":
+            raise Invalid("automatic upgrades follow from license fees (desk.derived_plans); "
+                          "they are not assigned")
         raise Invalid(f"invalid assignment reason {reason!r}")
     if plan.archived:
         raise Invalid(f"plan {plan.name!r} is archived and can no longer be assigned")
-    if tz is not None and reason != "onboarding":
-        current = BillingMonth.of(now, tz)
-        if effective_month <= current:
-            raise Invalid(f"the plan of {effective_month} can no longer change (the month has "
-                          f"begun); use {current.next()} or later")
+    if not plan.enabled:
+        raise Invalid(f"plan {plan.name!r} is disabled and cannot be assigned (enable it first)")
+    rows = _explicit(session, org.id)
+    before = _cycle_of(rows, effective_month, strictly_before=True)
+    chosen = check_cycle(cycle) if cycle is not None else (
+        before.cycle if before is not None else "monthly")
+    check_price(plan, chosen, org.currency)
+    if reason != "onboarding":
+        _check_cycle_rules(org, rows, effective_month, chosen, now, tz)
     month = str(effective_month)
     row = session.scalar(select(PlanAssignment).where(
         PlanAssignment.org_id == org.id, PlanAssignment.effective_month == month))
-    previous = None
+    replaced = None
     if row is None:
         row = PlanAssignment(org_id=org.id, plan_id=plan.id, effective_month=month,
-                             reason=reason, created_at=now)
+                             reason=reason, billing_cycle=chosen, created_at=now)
         session.add(row)
     else:
-        previous = session.scalar(select(Plan.name).where(Plan.id == row.plan_id))
-        row.plan_id, row.reason, row.created_at = plan.id, reason, now
+        replaced = {"plan": session.scalar(select(Plan.name).where(Plan.id == row.plan_id)),
+                    "cycle": row.billing_cycle, "reason": row.reason}
+        row.plan_id, row.reason, row.billing_cycle, row.created_at = \
+            plan.id, reason, chosen, now
     session.flush()
     audit.record(session, actor=actor, action="plan.assign", entity="organization",
-                 entity_id=org.id, details={"organization": org.name, "plan": plan.name,
-                                            "effective_month": month, "reason": reason,
-                                            "replaced": previous}, now=now)
+                 entity_id=org.id, details={
+                     "organization": org.name, "effective_month": month, "before": replaced,
+                     "after": {"plan": plan.name, "cycle": chosen, "reason": reason},
+                     "plan": plan.name, "reason": reason, "replaced": replaced and
+                     replaced["plan"]}, now=now)
     rederive_org(session, org, now=now, tz=tz or UTC, actor=actor)
     return row
-
-
-def organizations_on(session: Session, plan: Plan) -> int:
-    """How many organizations have ever been assigned this plan (for listings)."""
-    return session.scalar(select(func.count(func.distinct(PlanAssignment.org_id)))
-                          .where(PlanAssignment.plan_id == plan.id)) or 0

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from billing.months import BillingMonth
 from desk import audit
-from desk.errors import Conflict, Invalid, NotFound
+from desk.errors import Conflict, DeskError, Invalid, NotFound
+from desk.plans import plan_in_force
 from locales.languages import LANGUAGES, normalize
 from store.models import Identity, Organization, User
 
@@ -70,6 +72,39 @@ def check_user_id_form(channel: str, external_id: str) -> str:
     return cleaned
 
 
+class TeamFull(DeskError):
+    """The organization has as many partner users as its plan's team-members limit allows."""
+
+    def __init__(self, message: str, *, limit: int, members: int) -> None:
+        super().__init__(message)
+        self.limit, self.members = limit, members
+
+
+def team_members(session: Session, org: Organization) -> int:
+    """How many partner users the organization has on the desk (removed ones not counted)."""
+    return session.scalar(select(func.count(User.id)).where(
+        User.org_id == org.id, User.role == "partner", User.removed_at.is_(None))) or 0
+
+
+def check_team_limit(session: Session, org: Organization, month: BillingMonth) -> None:
+    """Raise TeamFull when one more partner user would exceed the team-members limit of the
+    organization's plan in force in `month` (no plan or no limit: always room).
+
+    The organization's row is locked first (PostgreSQL), so two registrations at the same
+    time cannot both take the last place.
+    """
+    session.execute(select(Organization.id).where(Organization.id == org.id).with_for_update())
+    plan = plan_in_force(session, org.id, month)
+    if plan is None or plan.limit_team_members is None:
+        return
+    limit, members = plan.limit_team_members, team_members(session, org)
+    if members >= limit:
+        raise TeamFull(f"{org.name} has reached the team-members limit of its plan "
+                       f"{plan.display_name} ({limit} partner "
+                       f"{'user' if limit == 1 else 'users'}); remove a partner user or move "
+                       f"the organization to a plan with more", limit=limit, members=members)
+
+
 def identity_owner(session: Session, channel: str, external_id: str) -> User | None:
     """The user holding this chat identity (identities of removed users are deleted)."""
     return session.scalar(select(User).join(Identity, Identity.user_id == User.id).where(
@@ -78,10 +113,12 @@ def identity_owner(session: Session, channel: str, external_id: str) -> User | N
 
 def add_user(session: Session, *, channel: str, external_id: str, role: str,
              org: Organization | None = None, name: str | None = None,
-             language: str | None = None, now: datetime, actor: str = "cli") -> User:
+             language: str | None = None, now: datetime, actor: str = "cli",
+             tz: tzinfo = UTC) -> User:
     """Register a person with one chat identity.
 
-    A partner belongs to an organization; a TAM may have one (it is then that organization's
+    A partner belongs to an organization, within the team-members limit of its plan in the
+    current billing month (in `tz`); a TAM may have one (it is then that organization's
     dedicated TAM); agents, managers and admins belong to none.
     """
     channel = check_channel(channel)
@@ -99,6 +136,8 @@ def add_user(session: Session, *, channel: str, external_id: str, role: str,
     if owner is not None:
         raise Conflict(f"{channel} id {external_id!r} already belongs to user {owner.id} "
                        f"({owner.name})")
+    if role == "partner" and org is not None:
+        check_team_limit(session, org, BillingMonth.of(now, tz))
     user = User(name=display, role=role, org_id=None if org is None else org.id,
                 language=code, created_at=now)
     session.add(user)

@@ -54,8 +54,13 @@ def test_migrations_match_models(engine: Engine) -> None:
 def test_default_plans_are_seeded(sessions) -> None:  # type: ignore[no-untyped-def]
     with transaction(sessions) as s:
         plans = {p.name: p for p in s.scalars(select(Plan))}
-    assert plans["growth"].fee_cents == 50000 and plans["growth"].free_escalations == 2
-    assert plans["premium"].fee_cents == 100000 and plans["premium"].free_escalations == 5
+    for name, cents, free in (("growth", 50000, 2), ("premium", 100000, 5)):
+        prices = {(p.cycle, p.currency): p.amount_cents for p in plans[name].prices}
+        assert prices == {("monthly", "EUR"): cents, ("monthly", "USD"): cents}
+        assert plans[name].free_escalations == free
+        assert (plans[name].plan_type, plans[name].enabled, plans[name].gst_rate_bp) == \
+            ("usage-based", True, None)
+        assert plans[name].limit_team_members is None
 
 
 def test_times_round_trip_as_aware_utc(sessions) -> None:  # type: ignore[no-untyped-def]

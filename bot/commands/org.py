@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from billing.cycles import CYCLES
 from billing.months import BillingMonth
 from bot.commands._admin import (
     AdminGroup,
@@ -34,9 +35,15 @@ def _echo_org(view: OrgMonth) -> None:
         click.echo(f"  plan in {view.month}: none (onboarded later)")
     else:
         assert isinstance(plan, dict)
+        fee = "no price for its cycle" if plan["fee"] is None else \
+            f"fee {plan['fee']} {view.org.currency}"
         click.echo(f"  plan in {view.month}: {plan['display_name']} ({plan['name']}), "
-                   f"fee {plan['fee']} {view.org.currency}, {plan['allowance']} free "
+                   f"{fee}, {plan['allowance']} free "
                    f"escalations, then {plan['overflow_price']} {view.org.currency} each")
+        click.echo(f"  billing cycle:  {doc['billing_cycle']} (this cycle from "
+                   f"{doc['cycle_start']}, next from {doc['next_cycle_start']}; plan fee "
+                   f"{'billed' if doc['plan_fee_billed_this_month'] else 'not billed'} "
+                   f"in {view.month})")
     click.echo(f"  partner ids:    {', '.join(view.partner_ids) or '(none)'}")
     fees = "(not recorded)" if view.license_fees is None else \
         f"{view.license_fees} {view.org.currency}"
@@ -50,25 +57,29 @@ def _echo_org(view: OrgMonth) -> None:
 @click.option("--currency", metavar="EUR|USD",
               help="Billing currency, fixed at onboarding: EUR or USD.")
 @click.option("--billing-model", metavar="MODEL", help="partner-paid or direct-paid.")
+@click.option("--cycle", type=click.Choice(CYCLES, case_sensitive=False), default="monthly",
+              show_default=True, help="Billing cycle (the plan needs a price for it).")
 @json_option
 @admin_command
 def add_cmd(name: str, plan_name: str, currency: str | None, billing_model: str | None,
-            as_json: bool) -> None:
-    """Onboard organization NAME on a plan effective from the current billing month."""
+            cycle: str, as_json: bool) -> None:
+    """Onboard organization NAME on a plan and billing cycle from the current billing month."""
     currency = required(currency, "--currency", "EUR or USD")
     billing_model = required(billing_model, "--billing-model", " or ".join(BILLING_MODELS))
     with unit_of_work() as (session, desk, now):
         created = orgs.create_org(session, name=name, plan_name=plan_name, currency=currency,
                                   billing_model=billing_model, now=now, tz=desk.billing_tz,
-                                  actor=actor())
+                                  cycle=cycle.lower(), actor=actor())
         view = orgs.describe(session, created, BillingMonth.of(now, desk.billing_tz))
     if as_json:
         emit_json(view.as_dict())
         return
     assert view.terms is not None
+    cycle_text = "" if view.cycle is None or view.cycle.cycle == "monthly" else \
+        f", {view.cycle.cycle} at {view.fee} {view.org.currency}"
     click.echo(f"added organization {view.org.name} (id {view.org.id}): "
                f"{view.terms.display_name} from {view.month}, {view.org.currency}, "
-               f"{view.org.billing_model}")
+               f"{view.org.billing_model}{cycle_text}")
 
 
 @org.command("list")
@@ -109,6 +120,35 @@ def show_cmd(name: str, month: BillingMonth | None, as_json: bool) -> None:
         emit_json(view.as_dict())
     else:
         _echo_org(view)
+
+
+@org.command("set")
+@click.argument("name")
+@click.option("--cycle", type=click.Choice(CYCLES, case_sensitive=False),
+              help="New billing cycle, from the start of the next cycle.")
+@json_option
+@admin_command
+def set_cmd(name: str, cycle: str | None, as_json: bool) -> None:
+    """Change organization NAME's billing cycle (monthly, quarterly or yearly) from the start
+    of its next cycle, on the plan in force then."""
+    chosen = required(cycle, "--cycle", ", ".join(CYCLES))
+    with unit_of_work() as (session, desk, now):
+        target = orgs.get_org(session, name)
+        change = orgs.set_cycle(session, target, chosen.lower(), now=now, tz=desk.billing_tz,
+                                actor=actor())
+    doc = {"organization": change.organization, "billing_cycle": change.cycle,
+           "effective_month": str(change.month), "plan": change.plan,
+           "price": str(change.price), "currency": change.currency,
+           "previous_cycle": change.previous, "changed": change.changed}
+    if as_json:
+        emit_json(doc)
+    elif not change.changed:
+        click.echo(f"{change.organization} is already billed {change.cycle} "
+                   f"({change.plan}, {change.price} {change.currency}); nothing changed")
+    else:
+        click.echo(f"{change.organization} is billed {change.cycle} from {change.month} "
+                   f"(the start of its next cycle; was {change.previous}): {change.plan} at "
+                   f"{change.price} {change.currency} per cycle")
 
 
 @org.group("partner-id")

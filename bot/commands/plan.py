@@ -1,132 +1,134 @@
-"""`supportdesk plan`: plans as data (list, add, duplicate, hide, archive) and assignment."""
+"""`supportdesk plan`: the plan catalogue (list, show, add, edit, duplicate, status) and
+assignment of a plan and billing cycle to an organization."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import click
 
+from billing.cycles import CYCLES
 from billing.months import BillingMonth
 from bot.commands._admin import (
     AdminGroup,
     actor,
     admin_command,
-    month_of_desk,
     print_table,
     required,
     unit_of_work,
 )
-from bot.commands.common import (
-    COUNT,
-    MONEY,
-    MONTH,
-    PRIORITY,
-    emit_json,
-    json_option,
-    say_month,
-)
+from bot.commands.common import MONTH, emit_json, fail, json_option
+from bot.commands.plan_options import given_terms, terms_options
 from desk import orgs, plans
-from store.models import Plan
+from desk.plan_terms import LIMIT_LABELS
 
 
 @click.group(cls=AdminGroup)
 def plan() -> None:
-    """Billing plans and which organization is on which plan from which month."""
+    """Billing plans (the catalogue) and which organization is on which plan and cycle."""
 
 
-def _doc(p: Plan) -> dict[str, Any]:
-    t = plans.terms(p)
-    return {
-        "name": t.name, "display_name": t.display_name, "fee": str(t.fee),
-        "free_escalations": t.free_escalations, "overflow_price": str(t.overflow_price),
-        "tam": t.tam_kind, "queue_priority": t.queue_priority, "beta_access": t.beta_access,
-        "auto_upgrade_above": None if t.auto_upgrade_above is None else str(t.auto_upgrade_above),
-        "auto_upgrade_to": t.auto_upgrade_to, "hidden": p.hidden, "archived": p.archived,
-    }
+def _prices_text(doc: dict[str, Any]) -> str:
+    """monthly 500.00 EUR, 500.00 USD; quarterly 1400.00 EUR"""
+    return "; ".join(f"{cycle} " + ", ".join(f"{amount} {currency}"
+                                            for currency, amount in by_currency.items())
+                     for cycle, by_currency in doc["prices"].items()) or "none"
 
 
-def _status(p: Plan) -> str:
-    return "archived" if p.archived else "hidden" if p.hidden else "active"
+def _limits_text(doc: dict[str, Any]) -> str:
+    """messages 1000, conversations none, team members 3 (none: no limit)"""
+    values = [(label, doc["limits"][label.replace(" ", "_")]) for label in LIMIT_LABELS.values()]
+    return ", ".join(f"{label} {'none' if value is None else value}" for label, value in values)
+
+
+def _type_text(doc: dict[str, Any]) -> str:
+    if doc["type"] == "revenue-sharing":
+        return f"revenue-sharing {doc['revenue_share']}%"
+    return str(doc["type"])
+
+
+def _upgrade_text(doc: dict[str, Any]) -> str:
+    if doc["auto_upgrade_to"] is None:
+        return "none"
+    return f"to {doc['auto_upgrade_to']} when monthly license fees are above " \
+           f"{doc['auto_upgrade_above']}"
+
+
+def _summary(doc: dict[str, Any]) -> str:
+    return (f"{_type_text(doc)}; {_prices_text(doc)}; GST "
+            f"{'off' if doc['gst'] is None else doc['gst'] + '%'}; {doc['free_escalations']} "
+            f"free escalations, then {doc['overflow_price']} each; {doc['tam']} TAM, priority "
+            f"{doc['queue_priority']}, betas {doc['beta_access']}; limits {_limits_text(doc)}; "
+            f"{doc['status']}")
+
+
+def _echo_plan(verb: str, doc: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit_json(doc)
+        return
+    click.echo(f"plan {doc['name']} ({doc['display_name']}) {verb}: {_summary(doc)}")
 
 
 @plan.command("list")
+@click.option("--search", metavar="TEXT", help="Only plans whose name or display name "
+              "contains TEXT (any case).")
+@click.option("--all", "include_all", is_flag=True,
+              help="Include disabled and archived plans (default: enabled ones only).")
 @json_option
 @admin_command
-def list_cmd(as_json: bool) -> None:
-    """List every plan with its terms and status (active, hidden, archived)."""
+def list_cmd(search: str | None, include_all: bool, as_json: bool) -> None:
+    """List the plans with their prices, terms and status, cheapest first."""
     with unit_of_work() as (session, _desk, _now):
-        rows = plans.list_plans(session)
+        docs = [plans.plan_doc(p) for p in plans.list_plans(session, search=search,
+                                                              include_all=include_all)]
     if as_json:
-        emit_json({"plans": [_doc(p) for p in rows]})
+        emit_json({"plans": docs})
         return
     print_table(
-        ["name", "display name", "fee", "free esc.", "overflow", "TAM", "priority", "betas",
-         "auto-upgrade", "status"],
-        [[d["name"], d["display_name"], d["fee"], d["free_escalations"], d["overflow_price"],
-          d["tam"], d["queue_priority"], d["beta_access"],
+        ["name", "display name", "type", "prices", "GST", "free esc.", "overflow", "TAM",
+         "priority", "team", "auto-upgrade", "status"],
+        [[d["name"], d["display_name"], _type_text(d), _prices_text(d),
+          None if d["gst"] is None else f"{d['gst']}%", d["free_escalations"],
+          d["overflow_price"], d["tam"], d["queue_priority"], d["limits"]["team_members"],
           f"> {d['auto_upgrade_above']} -> {d['auto_upgrade_to']}" if d["auto_upgrade_to"]
-          else None, _status(p)] for p, d in ((p, _doc(p)) for p in rows)],
+          else None, d["status"]] for d in docs],
+        empty="no plans match" + ("" if include_all else " (--all includes disabled and "
+                                                         "archived ones)"),
     )
 
 
-def _echo_plan(verb: str, p: Plan, as_json: bool) -> None:
+@plan.command("show")
+@click.argument("name")
+@json_option
+@admin_command
+def show_cmd(name: str, as_json: bool) -> None:
+    """Show everything about plan NAME."""
+    with unit_of_work() as (session, _desk, _now):
+        found = plans.get_plan(session, name)
+        doc = {**plans.plan_doc(found),
+               "organizations_ever_assigned": plans.organizations_on(session, found)}
     if as_json:
-        emit_json(_doc(p))
+        emit_json(doc)
         return
-    t = plans.terms(p)
-    click.echo(f"plan {t.name} ({t.display_name}) {verb}: fee {t.fee}, {t.free_escalations} "
-               f"free escalations, then {t.overflow_price} each, {t.tam_kind} TAM, "
-               f"priority {t.queue_priority}, betas {t.beta_access}; {_status(p)}")
-
-
-TERMS_OPTIONS = [
-    click.option("--display-name", metavar="TEXT", help="Name shown to partners."),
-    click.option("--fee", type=MONEY, metavar="AMOUNT",
-                 help="Plan fee per month, e.g. 750.00 (in the org's currency)."),
-    click.option("--free-escalations", type=COUNT, metavar="N",
-                 help=f"Free escalations per calendar month (0-{COUNT.maximum})."),
-    click.option("--overflow-price", type=MONEY, metavar="AMOUNT",
-                 help="Price of each further escalation, e.g. 25.00."),
-    click.option("--tam", "tam_kind", metavar="KIND",
-                 help="Technical Account Manager: community or dedicated."),
-    click.option("--priority", "queue_priority", type=PRIORITY, metavar="N",
-                 help=f"Queue priority, 0-{PRIORITY.maximum} (higher served first)."),
-    click.option("--beta", "beta_access", metavar="ACCESS",
-                 help="Beta programmes: on_request or invited."),
-    click.option("--upgrade-above", type=MONEY, metavar="AMOUNT",
-                 help="Auto-upgrade when monthly license fees exceed this."),
-    click.option("--upgrade-to", metavar="PLAN",
-                 help="Plan to auto-upgrade to (with --upgrade-above)."),
-]
-
-
-def terms_options(func: Any) -> Any:
-    for option in reversed(TERMS_OPTIONS):
-        func = option(func)
-    return func
-
-
-def _lowered(text: str | None) -> str | None:
-    return None if text is None else text.strip().lower()
-
-
-def _changes(display_name: str | None, fee: Decimal | None, free_escalations: int | None,
-             overflow_price: Decimal | None, tam_kind: str | None, queue_priority: int | None,
-             beta_access: str | None, upgrade_above: Decimal | None,
-             upgrade_to: str | None) -> dict[str, Any]:
-    """The terms given on the command line (None: not given); kinds match in any case."""
-    return {
-        "display_name": display_name,
-        "fee": fee,
-        "free_escalations": free_escalations,
-        "overflow_price": overflow_price,
-        "tam_kind": _lowered(tam_kind),
-        "queue_priority": queue_priority,
-        "beta_access": _lowered(beta_access),
-        "auto_upgrade_above": upgrade_above,
-        "auto_upgrade_to": upgrade_to,
-    }
+    rows = [
+        ("type", _type_text(doc)),
+        ("status", f"{doc['status']} ({'enabled' if doc['enabled'] else 'disabled'}, "
+                   f"{'hidden' if doc['hidden'] else 'visible'}"
+                   f"{', archived' if doc['archived'] else ''})"),
+        ("prices", _prices_text(doc)),
+        ("GST", "off" if doc["gst"] is None else f"{doc['gst']}%"),
+        ("escalations", f"{doc['free_escalations']} free per calendar month, then "
+                        f"{doc['overflow_price']} each"),
+        ("TAM", doc["tam"]),
+        ("queue priority", doc["queue_priority"]),
+        ("beta access", doc["beta_access"]),
+        ("limits", _limits_text(doc)),
+        ("auto-upgrade", _upgrade_text(doc)),
+        ("organizations", f"{doc['organizations_ever_assigned']} ever assigned"),
+    ]
+    click.echo(f"{doc['name']} ({doc['display_name']})")
+    for label, value in rows:
+        click.echo(f"  {label + ':':<16}{value}")
 
 
 @plan.command("add")
@@ -135,14 +137,53 @@ def _changes(display_name: str | None, fee: Decimal | None, free_escalations: in
 @json_option
 @admin_command
 def add_cmd(name: str, as_json: bool, **options: Any) -> None:
-    """Add plan NAME; --display-name, --fee, --free-escalations and --overflow-price needed."""
-    for option in ("display_name", "fee", "free_escalations", "overflow_price"):
+    """Add plan NAME: --display-name, a price (--fee, or --cycle with --price-eur/--price-usd,
+    or --price), --free-escalations and --overflow-price are needed."""
+    required(options["display_name"], "--display-name", "the name shown to partners")
+    fields = given_terms(options)
+    required(fields.get("prices"), "--fee", "or --price CYCLE[:CURRENCY]:AMOUNT; a plan needs "
+             "at least one price")
+    for option in ("free_escalations", "overflow_price"):
         required(options[option], "--" + option.replace("_", "-"), "see --help")
-    fields = _changes(**options)
-    fields = {k: v for k, v in fields.items() if v is not None}
     with unit_of_work() as (session, _desk, now):
-        created = plans.add_plan(session, name=name, now=now, actor=actor(), **fields)
-    _echo_plan("added", created, as_json)
+        doc = plans.plan_doc(plans.add_plan(session, name=name, now=now, actor=actor(),
+                                            **fields))
+    _echo_plan("added", doc, as_json)
+
+
+@plan.command("edit")
+@click.argument("name")
+@terms_options
+@click.option("--no-upgrade", is_flag=True, help="Remove the automatic upgrade.")
+@json_option
+@admin_command
+def edit_cmd(name: str, no_upgrade: bool, as_json: bool, **options: Any) -> None:
+    """Change the terms given of plan NAME (prices are merged: --price CYCLE:none removes one).
+    A changed automatic upgrade re-derives the plans of its organizations."""
+    changes = given_terms(options)
+    if no_upgrade:
+        if "auto_upgrade_above" in changes or "auto_upgrade_to" in changes:
+            fail("--no-upgrade cannot be combined with --upgrade-above or --upgrade-to")
+        changes.update(auto_upgrade_above=None, auto_upgrade_to=None)
+    if not changes:
+        fail("nothing to change: give at least one option (see --help)")
+    with unit_of_work() as (session, desk, now):
+        edit = plans.edit_plan(session, name, now=now, tz=desk.billing_tz, actor=actor(),
+                               **changes)
+        doc = plans.plan_doc(edit.plan)
+    rederived = {org: [c.as_dict() for c in changed] for org, changed in edit.rederived.items()}
+    if as_json:
+        emit_json({**doc, "changed": {"before": edit.before, "after": edit.after},
+                   "rederived": rederived})
+        return
+    if not edit.after:
+        click.echo(f"plan {doc['name']} unchanged: {_summary(doc)}")
+        return
+    changed = ", ".join(f"{key} {edit.before[key]} -> {edit.after[key]}" for key in edit.after)
+    click.echo(f"plan {doc['name']} ({doc['display_name']}) edited: {changed}")
+    for org, moves in rederived.items():
+        click.echo(f"  {org}: " + "; ".join(f"from {m['month']} {m['before']} -> {m['after']}"
+                                            for m in moves))
 
 
 @plan.command("duplicate")
@@ -152,12 +193,37 @@ def add_cmd(name: str, as_json: bool, **options: Any) -> None:
 @json_option
 @admin_command
 def duplicate_cmd(source: str, new_name: str, as_json: bool, **options: Any) -> None:
-    """Copy plan SOURCE as NEW_NAME, changing the terms given as options."""
-    changes = _changes(**options)
+    """Copy plan SOURCE as NEW_NAME with the terms given changed; the copy is hidden until
+    shown (plan unhide)."""
+    changes = given_terms(options)
     with unit_of_work() as (session, _desk, now):
-        created = plans.duplicate_plan(session, source, new_name, now=now, actor=actor(),
-                                       **changes)
-    _echo_plan("added", created, as_json)
+        doc = plans.plan_doc(plans.duplicate_plan(session, source, new_name, now=now,
+                                                  actor=actor(), **changes))
+    _echo_plan("added", doc, as_json)
+
+
+def _status_command(command: str, verb: str, doc: str, **values: bool) -> None:
+    @plan.command(command, help=doc)
+    @click.argument("name")
+    @json_option
+    @admin_command
+    def status_cmd(name: str, as_json: bool) -> None:
+        with unit_of_work() as (session, _desk, now):
+            if "enabled" in values:
+                changed = plans.set_enabled(session, name, values["enabled"], now=now,
+                                            actor=actor())
+            else:
+                changed = plans.hide_plan(session, name, hidden=values["hidden"], now=now,
+                                          actor=actor())
+            doc = plans.plan_doc(changed)
+        _echo_plan(verb, doc, as_json)
+
+
+_status_command("enable", "enabled", "Enable plan NAME: it can be assigned and offered.",
+                enabled=True)
+_status_command("disable", "disabled", "Disable plan NAME: it can no longer be assigned or "
+                "offered; organizations on it keep it.", enabled=False)
+_status_command("unhide", "shown", "Show plan NAME to partners again.", hidden=False)
 
 
 @plan.command("hide")
@@ -168,8 +234,9 @@ def duplicate_cmd(source: str, new_name: str, as_json: bool, **options: Any) -> 
 def hide_cmd(name: str, unhide: bool, as_json: bool) -> None:
     """Hide plan NAME from partners' choices (admins can still assign it)."""
     with unit_of_work() as (session, _desk, now):
-        changed = plans.hide_plan(session, name, hidden=not unhide, now=now, actor=actor())
-    _echo_plan("shown" if unhide else "hidden", changed, as_json)
+        doc = plans.plan_doc(plans.hide_plan(session, name, hidden=not unhide, now=now,
+                                             actor=actor()))
+    _echo_plan("shown" if unhide else "hidden", doc, as_json)
 
 
 @plan.command("archive")
@@ -177,35 +244,44 @@ def hide_cmd(name: str, unhide: bool, as_json: bool) -> None:
 @json_option
 @admin_command
 def archive_cmd(name: str, as_json: bool) -> None:
-    """Archive plan NAME: no new assignments; organizations on it keep it."""
+    """Archive plan NAME: never assignable again; organizations on it keep it."""
     with unit_of_work() as (session, _desk, now):
-        changed = plans.archive_plan(session, name, now=now, actor=actor())
-    _echo_plan("archived", changed, as_json)
+        doc = plans.plan_doc(plans.archive_plan(session, name, now=now, actor=actor()))
+    _echo_plan("archived", doc, as_json)
 
 
 @plan.command("assign")
 @click.argument("org_name", metavar="ORG")
 @click.argument("plan_name", metavar="PLAN")
-@click.option("--month", type=MONTH, help="Effective month; default: the next month.")
+@click.option("--month", type=MONTH,
+              help="Effective month: a start of the organization's billing cycle; default: "
+              "the start of its next cycle (the next month when monthly).")
+@click.option("--cycle", type=click.Choice(CYCLES, case_sensitive=False),
+              help="Billing cycle from that month on; default: the organization's cycle.")
 @json_option
 @admin_command
-def assign_cmd(org_name: str, plan_name: str, month: BillingMonth | None,
+def assign_cmd(org_name: str, plan_name: str, month: BillingMonth | None, cycle: str | None,
                as_json: bool) -> None:
-    """Put organization ORG on PLAN from the next month (or --month), never mid-month."""
-    chosen = month_of_desk(month, "next")
-    effective = chosen.month
+    """Put organization ORG on PLAN from the start of its next billing cycle (or --month, a
+    later cycle start); never in a month that has begun or in the middle of a cycle."""
     with unit_of_work() as (session, desk, now):
         target = orgs.get_org(session, org_name)
-        plan = plans.get_plan(session, plan_name)
+        chosen = plans.get_plan(session, plan_name)
+        effective = month or plans.next_change_month(session, target, now, desk.billing_tz)
         before = plans.plan_in_force(session, target.id, effective)
-        plans.assign(session, target, plan, effective, "admin", now, actor=actor(),
-                     tz=desk.billing_tz)
-    doc = {"organization": target.name, "plan": plan.name, "effective_month": str(effective),
+        row = plans.assign(session, target, chosen, effective, "admin", now, actor=actor(),
+                           tz=desk.billing_tz, cycle=cycle.lower() if cycle else None)
+        price = plans.check_price(chosen, row.billing_cycle, target.currency)
+    doc = {"organization": target.name, "plan": chosen.name, "effective_month": str(effective),
+           "billing_cycle": row.billing_cycle, "price": str(price),
+           "currency": target.currency,
            "previous_plan": None if before is None else before.name}
-    say_month(chosen, as_json)
+    if month is None and not as_json:
+        click.echo(f"({effective}: the start of {target.name}'s next billing cycle; --month "
+                   f"YYYY-MM for a later cycle start)", err=True)
     if as_json:
         emit_json(doc)
     else:
-        click.echo(f"{target.name} is on {plan.display_name} ({plan.name}) from {effective}"
+        click.echo(f"{target.name} is on {chosen.display_name} ({chosen.name}), "
+                   f"{row.billing_cycle} at {price} {target.currency}, from {effective}"
                    + ("" if before is None else f" (was {before.name})"))
-

@@ -58,11 +58,11 @@ def add_cmd(channel: str | None, external_id: str | None, role: str | None,
     external_id = required(external_id, "--id", "the channel's user id")
     role = required(role, "--role", ", ".join(USER_ROLES))
     external_id = users.check_user_id_form(channel, external_id)
-    with unit_of_work() as (session, _desk, now):
+    with unit_of_work() as (session, desk, now):
         org = None if org_name is None else orgs.get_org(session, org_name)
         created = users.add_user(session, channel=channel, external_id=external_id, role=role,
                                  org=org, name=name, language=language, now=now,
-                                 actor=actor())
+                                 actor=actor(), tz=desk.billing_tz)
         doc = _doc(session, created)
     if as_json:
         emit_json(doc)

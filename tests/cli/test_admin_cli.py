@@ -94,11 +94,13 @@ def test_plan_lifecycle(run_json: Any, run: Any) -> None:
     gold = run_json("plan", "add", "gold", "--display-name", "Gold", "--fee", "750",
                     "--free-escalations", "3", "--overflow-price", "20.50", "--tam", "dedicated",
                     "--priority", "1", "--beta", "invited")
-    assert (gold["fee"], gold["free_escalations"], gold["overflow_price"]) == \
-        ("750.00", 3, "20.50")
+    assert (gold["prices"], gold["free_escalations"], gold["overflow_price"]) == \
+        ({"monthly": {"EUR": "750.00", "USD": "750.00"}}, 3, "20.50")
     copy = run_json("plan", "duplicate", "gold", "gold-plus", "--free-escalations", "6",
                     "--display-name", "Gold Plus")
-    assert (copy["free_escalations"], copy["fee"], copy["tam"]) == (6, "750.00", "dedicated")
+    assert (copy["free_escalations"], copy["prices"]["monthly"]["EUR"], copy["tam"]) == \
+        (6, "750.00", "dedicated")
+    assert copy["hidden"] and copy["enabled"]  # a copy is hidden until shown
     hidden = run_json("plan", "hide", "gold-plus")
     assert hidden["hidden"] and not hidden["archived"]
     add_acme(run_json)
@@ -112,8 +114,11 @@ def test_plan_lifecycle(run_json: Any, run: Any) -> None:
     run_json("plan", "assign", "Acme", "gold-plus", "--month", "2026-06")
     run_json("plan", "archive", "gold-plus")
     assert run_json("org", "show", "Acme", "--month", "2026-07")["plan"]["name"] == "gold-plus"
-    statuses = {p["name"]: (p["hidden"], p["archived"]) for p in run_json("plan", "list")["plans"]}
+    listed = run_json("plan", "list", "--all")["plans"]
+    statuses = {p["name"]: (p["hidden"], p["archived"]) for p in listed}
     assert statuses["gold"] == (True, True) and statuses["growth"] == (False, False)
+    # By default the list leaves archived plans out.
+    assert "gold" not in [p["name"] for p in run_json("plan", "list")["plans"]]
     assert run_json("plan", "hide", "gold-plus", "--unhide")["hidden"] is False
 
 
@@ -152,14 +157,14 @@ def test_every_change_is_audited(run_json: Any, sessions: Any) -> None:
     run_json("user", "add", "--channel", "slack", "--id", "U1", "--role", "admin")
     run_json("user", "remove", "--channel", "slack", "--id", "U1")
     run_json("plan", "duplicate", "growth", "growth-2")
-    run_json("plan", "hide", "growth-2")
+    run_json("plan", "unhide", "growth-2")  # a copy starts hidden
     run_json("plan", "archive", "growth-2")
     with sessions() as session:
         entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
     actions = [e.action for e in entries]
     assert actions == ["org.add", "plan.assign", "fees.set", "plan.assign",
                        "org.partner_id.add", "user.add", "user.remove", "plan.duplicate",
-                       "plan.hide", "plan.archive"]
+                       "plan.unhide", "plan.archive"]
     assert all(e.actor.startswith("cli") for e in entries)
     assert entries[0].at == datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
     assert entries[2].details["amount_cents"] == 1000

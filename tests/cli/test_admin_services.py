@@ -43,7 +43,7 @@ def test_plan_in_force_follows_history(sessions: sessionmaker[Session]) -> None:
         org = onboard(session)
         premium = plans.get_plan(session, "premium")
         growth = plans.get_plan(session, "growth")
-        plans.assign(session, org, premium, M("2026-05"), "auto-upgrade", NOW)
+        plans.assign(session, org, premium, M("2026-05"), "partner", NOW)
         plans.assign(session, org, growth, M("2026-09"), "admin", NOW, tz=UTC_ZONE)
     with transaction(sessions) as session:
         seen = {m: getattr(plans.plan_in_force(session, org.id, M(m)), "name", None)
@@ -79,9 +79,10 @@ def test_assign_never_changes_a_month_under_way_when_given_the_zone(
         premium = plans.get_plan(session, "premium")
         with pytest.raises(Invalid, match="2026-04 or later"):
             plans.assign(session, org, premium, M("2026-03"), "admin", NOW, tz=UTC_ZONE)
-        # The month close (no zone) may record an upgrade for a month that just began.
-        plans.assign(session, org, premium, M("2026-03"), "auto-upgrade", NOW)
-        assert plans.plan_in_force(session, org.id, M("2026-03")).name == "premium"
+        # Automatic upgrades are derived from license fees, never assigned.
+        with pytest.raises(Invalid, match="license fees"):
+            plans.assign(session, org, premium, M("2026-04"), "auto-upgrade", NOW)
+        assert plans.plan_in_force(session, org.id, M("2026-03")).name == "growth"
 
 
 def test_add_plan_validation(sessions: sessionmaker[Session]) -> None:
@@ -89,7 +90,9 @@ def test_add_plan_validation(sessions: sessionmaker[Session]) -> None:
         base = dict(display_name="Gold", fee=Decimal("750"), free_escalations=3,
                     overflow_price=Decimal("20"), now=NOW)
         gold = plans.add_plan(session, name="Gold", **base)  # type: ignore[arg-type]
-        assert gold.name == "gold" and gold.fee_cents == 75000
+        assert gold.name == "gold"
+        assert {(p.cycle, p.currency): p.amount_cents for p in gold.prices} == {
+            ("monthly", "EUR"): 75000, ("monthly", "USD"): 75000}
         with pytest.raises(Conflict):
             plans.add_plan(session, name="gold", **base)  # type: ignore[arg-type]
         with pytest.raises(Invalid, match="plan name"):

@@ -11,7 +11,7 @@ from desk.errors import Invalid, NotFound
 from desk.first_response import plan_at_opening, refresh_due
 from sla import targets
 from store.db import transaction
-from store.models import AuditEntry, Plan
+from store.models import AuditEntry, Plan, PlanPrice
 from tests.sla.helpers import add_org, get_case, open_case
 
 DEFAULTS = {("premium", 1): 30, ("premium", 2): 120, ("premium", 3): 480,
@@ -78,10 +78,11 @@ def test_set_refuses_bad_input(sessions, clock, plan, severity, duration, error,
 
 def test_plan_without_targets_gets_the_most_lenient_one(desk, clock):
     with transaction(desk.sessions) as s:
-        s.add(Plan(name="startup", display_name="Startup", fee_cents=10000, free_escalations=1,
+        s.add(Plan(name="startup", display_name="Startup", free_escalations=1,
                    overflow_price_cents=2500, tam_kind="community", queue_priority=0,
                    beta_access="on_request", hidden=False, archived=False,
-                   created_at=clock.now()))
+                   created_at=clock.now(),
+                   prices=[PlanPrice(cycle="monthly", currency="EUR", amount_cents=10000)]))
     org = add_org(desk, "Tiny", "startup")
     case_id = open_case(desk, org, 2)
     assert get_case(desk, case_id).sla_due_at == clock.now() + timedelta(hours=4)
