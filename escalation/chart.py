@@ -9,6 +9,19 @@ from escalation.summary import MonthSummary
 MAX_ORGS = 40  # a readable chart; the CSV has every organization
 
 
+def chart_title(summary: MonthSummary, shown: int) -> str:
+    """'Escalations 2026-03: counted vs allowance'; a month still running says 'so far' and
+    how many requests are pending (never 'expired' before the month ends)."""
+    if summary.ended:
+        title = f"Escalations {summary.month}: counted vs allowance"
+    else:
+        title = (f"Escalations {summary.month} so far: counted vs allowance, "
+                 f"{summary.pending} pending")
+    if len(summary.orgs) > shown:
+        title += f" (top {shown} of {len(summary.orgs)})"
+    return title
+
+
 def render_png(summary: MonthSummary) -> bytes:
     """A bar chart as PNG bytes; matplotlib (Agg backend) is imported only when drawing."""
     import matplotlib
@@ -29,10 +42,7 @@ def render_png(summary: MonthSummary) -> bytes:
     axes.set_xticks(positions)
     axes.set_xticklabels([o.org[:14] for o in orgs], rotation=45, ha="right", fontsize=8)
     axes.set_ylabel("escalations")
-    title = f"Escalations {summary.month}: counted vs allowance"
-    if len(summary.orgs) > len(orgs):
-        title += f" (top {len(orgs)} of {len(summary.orgs)})"
-    axes.set_title(title)
+    axes.set_title(chart_title(summary, len(orgs)))
     if orgs:
         axes.legend(fontsize=8)
     figure.tight_layout()

@@ -41,9 +41,13 @@ def summary_reply(summary: summaries.MonthSummary, language: str,
         for code, n in sorted(summary.by_category.items())
     ) or "-"
     by_severity = ", ".join(f"S{k}: {v}" for k, v in sorted(summary.by_severity.items())) or "-"
-    return Reply("escalation.summary.message", {
-        "month": locales.month_param(summary.month),
-        "orgs": len(summary.orgs), "counted": summary.counted, "expired": summary.expired,
+    # Unresolved requests are pending while the month runs, expired only once it has ended.
+    key, unresolved = (("escalation.summary.message", {"expired": summary.expired})
+                       if summary.ended else
+                       ("escalation.summary.message_so_far", {"pending": summary.pending}))
+    return Reply(key, {
+        **unresolved, "month": locales.month_param(summary.month),
+        "orgs": len(summary.orgs), "counted": summary.counted,
         "overflow": summary.overflow, "by_severity": by_severity, "by_category": by_category,
         "first_response": seconds_text(summary.median_first_response_s, language),
         "resolution": seconds_text(summary.median_resolution_s, language),
@@ -92,7 +96,7 @@ def send_summaries(desk: DeskContext, month: BillingMonth, now: datetime,
         ).all()
         if not managers:
             return 0
-        summary = summaries.build(session, month, zone)
+        summary = summaries.build(session, month, zone, now=now)
         sla = sla_report.report(session, month, zone, now)
         files: list[outbox.Attachment] | None = None
         sent = 0

@@ -1,4 +1,8 @@
-"""The monthly escalation summary: per organization, by severity and category, per currency."""
+"""The monthly escalation summary: per organization, by severity and category, per currency.
+
+Escalations requested in the month whose case is not resolved are *pending* while the month has
+not ended (they may still count) and *expired unresolved* once it has (they never count).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import io
 import json
 import statistics
 from dataclasses import asdict, dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -29,16 +33,18 @@ class OrgLine:
     currency: str
     allowance: int
     counted: int
-    pending_expired: int
+    pending_expired: int  # requested in an ended month, not resolved in it (0 before it ends)
     overflow: int
     charge_cents: int
     plan_fee_cents: int
     closed: bool  # from the month's close (True) or computed live for an open month (False)
+    pending: int = 0  # requested in a month that has not ended, not resolved yet
 
 
 @dataclass
 class MonthSummary:
     month: str
+    ended: bool = True  # False: the month is still running, its figures are so far
     orgs: list[OrgLine] = field(default_factory=list)
     by_severity: dict[int, int] = field(default_factory=dict)  # escalations requested
     by_category: dict[str, int] = field(default_factory=dict)  # short code -> requested
@@ -63,7 +69,13 @@ class MonthSummary:
 
     @property
     def expired(self) -> int:
+        """Requested in the ended month and never resolved in it (0 while it runs)."""
         return sum(o.pending_expired for o in self.orgs)
+
+    @property
+    def pending(self) -> int:
+        """Requested in the running month and not resolved yet (0 once it has ended)."""
+        return sum(o.pending for o in self.orgs)
 
     @property
     def overflow(self) -> int:
@@ -74,23 +86,27 @@ def _median_seconds(values: list[float]) -> int | None:
     return round(statistics.median(values)) if values else None
 
 
-def build(session: Session, month: BillingMonth, tz: tzinfo) -> MonthSummary:
-    """The summary of `month`: closed figures where the month is closed, live ones otherwise."""
+def build(session: Session, month: BillingMonth, tz: tzinfo, *, now: datetime) -> MonthSummary:
+    """The summary of `month` at `now`: closed figures where the month is closed, live ones
+    otherwise; unresolved requests are pending until the month ends, then expired."""
     m = str(month)
-    summary = MonthSummary(m)
+    ended = month.end(tz) <= now
+    summary = MonthSummary(m, ended=ended)
     names = dict(session.execute(select(Organization.id, Organization.name)).all())
     plan_names = dict(session.execute(select(Plan.id, Plan.display_name)).all())
     closes = {c.org_id: c for c in session.scalars(select(MonthClose).where(MonthClose.month == m))}
     live = session.execute(text(MONTH_ROWS), {"month": m}).mappings().all()
     lines: dict[int, OrgLine] = {}
     for row in live:
+        unresolved = int(row["pending_expired"])
         lines[row["org_id"]] = OrgLine(
             org_id=row["org_id"], org=names.get(row["org_id"], "?"),
             plan=plan_names.get(row["plan_id"], "?"), currency=row["currency"],
             allowance=int(row["allowance"]), counted=int(row["counted"]),
-            pending_expired=int(row["pending_expired"]), overflow=int(row["overflow"]),
+            pending_expired=unresolved if ended else 0, overflow=int(row["overflow"]),
             charge_cents=int(row["overflow"]) * int(row["overflow_price_cents"]),
             plan_fee_cents=int(row["plan_fee_cents"]), closed=False,
+            pending=0 if ended else unresolved,
         )
     for org_id, c in closes.items():  # what was billed wins over a live recomputation
         lines[org_id] = OrgLine(
@@ -138,7 +154,8 @@ def category_name(code: str, lang: str) -> str:
 
 
 CSV_FIELDS = ("month", "organization", "plan", "currency", "allowance", "counted",
-              "pending_expired", "overflow", "overflow_charge", "plan_fee", "total", "closed")
+              "pending_expired", "overflow", "overflow_charge", "plan_fee", "total", "closed",
+              "pending")
 
 
 def to_csv(summary: MonthSummary) -> str:
@@ -151,7 +168,7 @@ def to_csv(summary: MonthSummary) -> str:
         fee = Money.from_cents(o.plan_fee_cents, o.currency)
         writer.writerow([summary.month, o.org, o.plan, o.currency, o.allowance, o.counted,
                          o.pending_expired, o.overflow, charge.amount, fee.amount,
-                         (charge + fee).amount, "yes" if o.closed else "no"])
+                         (charge + fee).amount, "yes" if o.closed else "no", o.pending])
     return out.getvalue()
 
 
@@ -161,6 +178,7 @@ def to_dict(summary: MonthSummary) -> dict[str, object]:
 
     return {
         "month": summary.month,
+        "ended": summary.ended,
         "organizations": [asdict(o) for o in summary.orgs],
         "by_severity": {str(k): v for k, v in sorted(summary.by_severity.items())},
         "by_category": dict(sorted(summary.by_category.items())),
@@ -170,7 +188,7 @@ def to_dict(summary: MonthSummary) -> dict[str, object]:
         "median_first_response_seconds": summary.median_first_response_s,
         "median_resolution_seconds": summary.median_resolution_s,
         "counted": summary.counted, "pending_expired": summary.expired,
-        "overflow": summary.overflow,
+        "pending": summary.pending, "overflow": summary.overflow,
         "totals": {c: {"plan_fees": money(summary.fees[c]),
                        "overflow_charges": money(summary.charges[c]),
                        "total": money(t)} for c, t in summary.totals.items()},
@@ -183,14 +201,18 @@ def to_json(summary: MonthSummary) -> str:
 
 def to_text(summary: MonthSummary) -> str:
     """A plain-text report (English) for the terminal and for chat fallbacks."""
-    rows = [f"Escalation summary {summary.month}", ""]
-    header = (f"{'organization':<24} {'plan':<10} {'allow':>5} {'count':>5} {'expir':>5} "
+    title = f"Escalation summary {summary.month}"
+    if not summary.ended:
+        title += " so far (the month has not ended; pending requests may still count)"
+    unresolved = "expir" if summary.ended else "pend"
+    rows = [title, ""]
+    header = (f"{'organization':<24} {'plan':<10} {'allow':>5} {'count':>5} {unresolved:>5} "
               f"{'over':>4} {'charge':>12}")
     rows += [header, "-" * len(header)]
     for o in summary.orgs:
         charge = Money.from_cents(o.charge_cents, o.currency)
         rows.append(f"{o.org[:24]:<24} {o.plan[:10]:<10} {o.allowance:>5} {o.counted:>5} "
-                    f"{o.pending_expired:>5} {o.overflow:>4} {charge!s:>12}")
+                    f"{o.pending_expired + o.pending:>5} {o.overflow:>4} {charge!s:>12}")
     rows.append("")
     rows.append("By severity: " + (", ".join(
         f"S{k}: {v}" for k, v in sorted(summary.by_severity.items())) or "-"))

@@ -213,7 +213,7 @@ def summary(ctx: CommandContext, args: list[str]) -> list[Reply]:
         return [Reply("escalation.summary.bad_month", {"example": str(current.prev())})]
     if month > current:
         return [Reply("escalation.summary.future", {"month": locales.month_param(str(month))})]
-    built = summaries.build(ctx.session, month, tz)
+    built = summaries.build(ctx.session, month, tz, now=now)
     sla = sla_report.report(ctx.session, month, tz, now)  # first-response compliance
     replies = [summary_reply(built, ctx.language, sla)]
     sent = outbox.enqueue_for_user(

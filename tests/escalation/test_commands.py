@@ -161,10 +161,17 @@ def test_summary_on_demand_for_managers_only(world: World, desk: DeskContext) ->
     manager = world.user("sm", "manager", channel="slack", language="de")
     world.escalation(org, world.case(org, partner, MARCH), partner, MARCH, "2026-03",
                      "2026-03", MARCH)
+    world.escalation(org, world.case(org, partner, MARCH), partner, MARCH, "2026-03")
     handler = Desk(desk)
+    # March has not ended (the clock stands at 10 March): the unresolved one is pending
     outcome = say(handler, manager, "/summary 2026-03", channel="slack")
-    assert keys(outcome) == ["escalation.summary.message", "escalation.summary.files_coming"]
+    assert keys(outcome) == ["escalation.summary.message_so_far",
+                             "escalation.summary.files_coming"]
     assert outcome.replies[0].params["counted"] == 1
+    assert outcome.replies[0].params["pending"] == 1
+    german = locales.render(outcome.replies[0].key, outcome.replies[0].params, "de")
+    assert "bisher (der Monat ist noch nicht zu Ende)" in german
+    assert "Ausstehend (noch nicht gelöst): 1." in german and "verfallen" not in german
     assert_renders(outcome)
     with transaction(desk.sessions) as s:
         message = s.scalars(select(OutboxMessage).where(
@@ -172,6 +179,8 @@ def test_summary_on_demand_for_managers_only(world: World, desk: DeskContext) ->
         assert message.recipient_user_id == manager.id and message.language == "de"
         assert len(s.scalars(select(OutboxAttachment).where(
             OutboxAttachment.outbox_id == message.id)).all()) == 2
+    ended = say(handler, manager, "/summary 2026-02", channel="slack")
+    assert keys(ended)[0] == "escalation.summary.message"  # an ended month: expired, if any
     assert keys(say(handler, manager, "/summary March", channel="slack")) == [
         "escalation.summary.bad_month"]
     assert keys(say(handler, manager, "/summary 2027-01", channel="slack")) == [

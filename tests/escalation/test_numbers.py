@@ -56,8 +56,8 @@ def test_two_free_three_pending_says_what_is_left_and_billed(world: World,
     _, german = growth_with_pending(world, pending=3, name="Deutsch", language="de")
     reply = say(Desk(desk), german, "/escalations").replies[0]
     assert text_of(reply, "de").endswith(
-        "jetzt noch frei: 2.\nWerden alle ausstehenden Anfragen noch in diesem Monat gelöst — "
-        "dann noch frei: 0; berechnet: 1 × 25,00\xa0€ = 25,00\xa0€.")
+        "jetzt noch frei: 2.\nFalls alle ausstehenden Anfragen noch in diesem Monat gelöst "
+        "werden – dann noch frei: 0; berechnet: 1 × 25,00\xa0€ = 25,00\xa0€.")
 
 
 @pytest.mark.parametrize(("lang", "words"), [

@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 import locales
@@ -25,6 +26,7 @@ from .conftest import World
 
 UTC_TZ = ZoneInfo("UTC")
 MARCH = BillingMonth(2026, 3)
+APRIL = datetime(2026, 4, 1, 0, 6, tzinfo=UTC)  # March has ended
 
 
 def _build_month(world: World, sessions) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -48,10 +50,10 @@ def _build_month(world: World, sessions) -> dict[str, int]:  # type: ignore[no-u
 def test_summary_figures_and_currency_totals(world: World, sessions) -> None:  # type: ignore[no-untyped-def]
     ids = _build_month(world, sessions)
     with transaction(sessions) as s:
-        live = summaries.build(s, MARCH, UTC_TZ)
+        live = summaries.build(s, MARCH, UTC_TZ, now=APRIL)
     close_month(sessions, MARCH, datetime(2026, 4, 1, 0, 5, tzinfo=UTC), UTC_TZ)
     with transaction(sessions) as s:
-        closed = summaries.build(s, MARCH, UTC_TZ)
+        closed = summaries.build(s, MARCH, UTC_TZ, now=APRIL)
     assert [(o.org, o.counted, o.overflow, o.closed) for o in live.orgs] == [
         ("Dollar Org", 0, 0, False), ("Euro Org", 3, 1, False)]
     by_org = {o.org_id: o for o in closed.orgs}
@@ -73,7 +75,7 @@ def test_summary_figures_and_currency_totals(world: World, sessions) -> None:  #
 def test_outputs_text_json_csv_png(world: World, sessions) -> None:  # type: ignore[no-untyped-def]
     _build_month(world, sessions)
     with transaction(sessions) as s:
-        built = summaries.build(s, MARCH, UTC_TZ)
+        built = summaries.build(s, MARCH, UTC_TZ, now=APRIL)
     text = summaries.to_text(built)
     assert "Euro Org" in text and "Total EUR" in text and "Total USD" in text
     doc = json.loads(summaries.to_json(built))
@@ -112,7 +114,7 @@ def test_names_and_durations_in_the_readers_language(world: World, sessions) -> 
     part (2.5 h and 15 h here), never '2h 30m' in every language."""
     _build_month(world, sessions)
     with transaction(sessions) as s:
-        built = summaries.build(s, MARCH, UTC_TZ)
+        built = summaries.build(s, MARCH, UTC_TZ, now=APRIL)
     text = summaries.to_text(built)
     assert "By category: OBA appeal: 1, Platform issue: 3" in text
     assert "median first response 2 h 30 min, median resolution 15 h" in text
@@ -127,3 +129,70 @@ def test_names_and_durations_in_the_readers_language(world: World, sessions) -> 
     assert " plat" not in rendered and "oba:" not in rendered
     russian = summary_reply(built, "ru")
     assert "2 ч 30 мин" in locales.render(russian.key, russian.params, "ru")
+
+
+# ---- pending while the month runs, expired once it has ended (issue #13) ---------------------
+
+MID_MARCH = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+
+
+def test_a_month_that_has_not_ended_has_pending_requests_not_expired_ones(
+        world: World, sessions) -> None:  # type: ignore[no-untyped-def]
+    ids = _build_month(world, sessions)
+    with transaction(sessions) as s:
+        running = summaries.build(s, MARCH, UTC_TZ, now=MID_MARCH)
+        ended = summaries.build(s, MARCH, UTC_TZ, now=APRIL)  # ended, not closed yet
+    usd = {o.org_id: o for o in running.orgs}[ids["usd"]]
+    assert (running.ended, usd.pending, usd.pending_expired) == (False, 1, 0)
+    assert (running.pending, running.expired) == (1, 0)
+    usd = {o.org_id: o for o in ended.orgs}[ids["usd"]]
+    assert (ended.ended, usd.pending, usd.pending_expired) == (True, 0, 1)
+    assert (ended.pending, ended.expired) == (0, 1)
+
+    text = summaries.to_text(running)
+    assert text.startswith("Escalation summary 2026-03 so far (the month has not ended; "
+                           "pending requests may still count)")
+    assert " pend " in text and "expir" not in text
+    ended_text = summaries.to_text(ended)
+    assert " expir " in ended_text and "pend" not in ended_text and "so far" not in ended_text
+
+    doc = json.loads(summaries.to_json(running))
+    assert (doc["ended"], doc["pending"], doc["pending_expired"]) == (False, 1, 0)
+    by_org = {o["org"]: o for o in doc["organizations"]}
+    assert (by_org["Dollar Org"]["pending"], by_org["Dollar Org"]["pending_expired"]) == (1, 0)
+    doc = json.loads(summaries.to_json(ended))
+    assert (doc["ended"], doc["pending"], doc["pending_expired"]) == (True, 0, 1)
+
+    rows = {r["organization"]: r for r in csv.DictReader(io.StringIO(summaries.to_csv(running)))}
+    assert (rows["Dollar Org"]["pending"], rows["Dollar Org"]["pending_expired"]) == ("1", "0")
+    rows = {r["organization"]: r for r in csv.DictReader(io.StringIO(summaries.to_csv(ended)))}
+    assert (rows["Dollar Org"]["pending"], rows["Dollar Org"]["pending_expired"]) == ("0", "1")
+
+    from escalation.chart import chart_title
+
+    assert chart_title(running, 2) == "Escalations 2026-03 so far: counted vs allowance, 1 pending"
+    assert chart_title(ended, 2) == "Escalations 2026-03: counted vs allowance"
+    assert chart_title(ended, 1) == "Escalations 2026-03: counted vs allowance (top 1 of 2)"
+
+
+@pytest.mark.parametrize(("lang", "pending", "expired"), [
+    ("en", "Pending (not resolved yet): 1.", "Expired unresolved: 1."),
+    ("de", "Ausstehend (noch nicht gelöst): 1.", "Ungelöst verfallen: 1."),
+    ("es", "Pendientes (aún sin resolver): 1.", "Caducados sin resolver: 1."),
+    ("pt-BR", "Pendentes (ainda não resolvidos): 1.", "Expirados sem solução: 1."),
+    ("ru", "В работе (ещё не решены): 1.", "Истекло без решения: 1."),
+])
+def test_the_chat_summary_says_pending_before_the_month_ends(
+        world: World, sessions, lang: str, pending: str, expired: str) -> None:  # type: ignore[no-untyped-def]
+    _build_month(world, sessions)
+    with transaction(sessions) as s:
+        running = summaries.build(s, MARCH, UTC_TZ, now=MID_MARCH)
+        ended = summaries.build(s, MARCH, UTC_TZ, now=APRIL)
+    so_far = summary_reply(running, lang)
+    text = locales.render(so_far.key, so_far.params, lang)
+    assert so_far.key == "escalation.summary.message_so_far"
+    assert pending in text and expired not in text and "{" not in text
+    final = summary_reply(ended, lang)
+    text = locales.render(final.key, final.params, lang)
+    assert final.key == "escalation.summary.message"
+    assert expired in text and pending not in text and "{" not in text
