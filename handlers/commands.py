@@ -9,6 +9,7 @@ MODULES: list[str] = [
     "handlers.partner_commands",
     "handlers.agent_commands",
     "handlers.escalation_commands",
+    "handlers.invoice_commands",
 ]
 
 

@@ -10,10 +10,11 @@ import locales
 import severity
 from desk import cases, outbox
 from desk.context import DeskContext
+from handlers.invoice_commands import staff_block_reply
 from handlers.text import excerpt
 from messages import actions
 from messages.types import Button, Reply
-from store.models import Case, Conversation, User
+from store.models import Case, Conversation, Invoice, User
 
 
 def reasons_text(case: Case) -> dict[str, list[str]] | str:
@@ -37,9 +38,10 @@ def severity_buttons(case: Case) -> tuple[Button, ...]:
 
 
 def new_case(session: Session, desk: DeskContext, case: Case, partner: User, text: str,
-             now: datetime) -> None:
+             now: datetime, block: Invoice | None = None) -> None:
     """Tell the agents' rooms about a new case, with buttons to take or resolve it or to set
-    its severity (the same buttons in every channel)."""
+    its severity (the same buttons in every channel); when the organization's onboarding is
+    blocked by an overdue invoice (`block`), a line saying so follows the notice."""
     org, plan = cases.org_and_plan(session, desk, case, now)
     params = {"number": case.id, "org": org, "plan": plan, "severity": case.severity,
               "reasons": reasons_text(case), "partner": partner.name, "text": excerpt(text)}
@@ -51,6 +53,9 @@ def new_case(session: Session, desk: DeskContext, case: Case, partner: User, tex
     reply = Reply(key, params, case_buttons(case) + severity_buttons(case))
     outbox.enqueue_for_agent_rooms(session, desk, reply, purpose="new_case", now=now,
                                    case_id=case.id)
+    if block is not None:
+        outbox.enqueue_for_agent_rooms(session, desk, staff_block_reply(case.id, org, block),
+                                       purpose="notice", now=now, case_id=case.id)
 
 
 def partner_message(session: Session, desk: DeskContext, case: Case, partner: User, text: str,

@@ -11,12 +11,12 @@ import locales
 from desk import cases
 from desk.first_response import first_response_target
 from desk.users import USER_ROLES
-from handlers import notices
+from handlers import invoice_commands, notices
 from handlers.registry import BadArguments, CommandContext, allowed_commands, command
 from handlers.text import parse_case_number
 from messages.types import Reply
 from sla.display import duration_text
-from store.models import Case, User
+from store.models import Case, Organization, User
 
 parse_number = parse_case_number
 
@@ -44,12 +44,20 @@ def handle_partner_text(ctx: CommandContext, text: str, *, force_new: bool = Fal
     )
     case = placed.case
     if placed.opened:
-        notices.new_case(ctx.session, ctx.desk, case, ctx.user, text, now)
+        # A direct-paid organization with an overdue plan invoice cannot onboard new clients:
+        # the partner is told with the acknowledgement, the agents with the new-case notice.
+        block = invoice_commands.onboarding_block(ctx.session, ctx.desk, case.org_id, now)
+        notices.new_case(ctx.session, ctx.desk, case, ctx.user, text, now, block=block)
         params = {"number": case.id, "severity": case.severity,
                   "target": duration_text(first_response_target(case), ctx.language)}
         if case.severity_reasons:
-            return [Reply("case.opened", {**params, "reasons": notices.reasons_text(case)})]
-        return [Reply("case.opened_plain", params)]
+            ack = Reply("case.opened", {**params, "reasons": notices.reasons_text(case)})
+        else:
+            ack = Reply("case.opened_plain", params)
+        if block is None:
+            return [ack]
+        org = ctx.session.get(Organization, case.org_id)
+        return [ack, invoice_commands.partner_block_reply(org.name if org else "", block)]
     notices.partner_message(ctx.session, ctx.desk, case, ctx.user, text, now, placed.raised_from)
     if placed.raised_from is not None:
         return [Reply("case.added_raised", {"number": case.id, "severity": case.severity,
@@ -97,7 +105,15 @@ def status_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
         raise BadArguments(ctx, "help.status")
     case = cases.visible_case(ctx.session, ctx.user, number)
     assignee = ctx.session.get(User, case.assignee_id) if case.assignee_id else None
-    return [status_reply(case, assignee)]
+    replies = [status_reply(case, assignee)]
+    if ctx.user.role != "partner":  # staff are asked "why can't they onboard?"
+        block = invoice_commands.onboarding_block(ctx.session, ctx.desk, case.org_id,
+                                                  ctx.desk.clock.now())
+        if block is not None:
+            org = ctx.session.get(Organization, case.org_id)
+            replies.append(invoice_commands.staff_block_reply(
+                case.id, org.name if org else "?", block))
+    return replies
 
 
 @command("language", roles=set(USER_ROLES), help_key="help.language", order=90)

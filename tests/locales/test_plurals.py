@@ -304,12 +304,13 @@ def test_the_billable_warning_reads_right_for_every_allowance(lang: str, allowan
 NUMBER_NEUTRAL = {
     "cases.list", "escalation.numbers", "escalation.org_numbers", "escalation.notify",
     "escalation.numbers_pending", "escalation.org_numbers_pending", "escalation.outlook.free",
-    "escalation.outlook.billed",
+    "escalation.outlook.billed", "escalation.summary.message_so_far",
     "escalation.summary.message", "sla.summary.row", "sla.summary.resolved_without_response",
     "sla.duration.minutes", "sla.duration.hours", "sla.duration.hours_only",
     "sla.duration.days", "sla.duration.days_only",
 }
-NOT_COUNTS = {"escalation.summary.total_line"}  # its {total} is an amount of money
+# their {total} is an amount of money
+NOT_COUNTS = {"escalation.summary.total_line", "invoices.line", "invoices.line_partial"}
 COUNT_PLACEHOLDERS = {"count", "allowance", "counted", "pending", "remaining", "limit", "orgs",
                       "expired", "overflow", "within", "total", "minutes", "hours", "days", "n",
                       "upgrades", "left", "billable"}

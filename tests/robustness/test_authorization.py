@@ -13,6 +13,8 @@ The expectations come from DOMAIN.md ("Who is involved") and issues 3 and 4, not
 - /escalations: partners get their own organization's numbers; agents, managers (and the
   admin) may ask for any organization (issue 4); a dedicated TAM only their organization;
 - /summary: managers on demand (DOMAIN, issue 4), and the admin;
+- /invoices: the partner (own organization: another organization's name is answered like a
+  name that does not exist), agents and the admin for any organization (issue 13);
 - somebody with no identity on the desk gets the no-access explanation for everything.
 A refusal is the not-allowed / no-access / not-found answer and changes no row (the inbound
 de-duplication key aside). "own" means the command works but only on the caller's own
@@ -68,6 +70,7 @@ EXPECTED: dict[str, dict[str, str]] = {
                                          "tam_pool": A, "admin": A},
     "escalations": {r: A for r in ROLES} | {"none": R, "partner_other": OWN, "tam_other": R},
     "summary": {r: R for r in ROLES} | {"manager": A, "admin": A},
+    "invoices": {r: R for r in ROLES} | {"partner_own": A, "agent": A, "admin": A},
 }
 
 BUTTONS = {  # button -> (command it stands for, data with {n} the open case, {r} resolved one)
@@ -87,10 +90,11 @@ SUCCESS = {
     "escalate": {"escalation.registered", "escalation.registered_behalf"},
     "escalations": {"escalation.org_numbers", "escalation.org_numbers_pending"},
     "summary": {"escalation.summary.message"},
+    "invoices": {"invoices.list", "invoices.none"},
 }
 REFUSED = {"error.not_allowed", "error.no_access", "error.case_not_found",
            "escalation.not_found", "escalation.unknown_org", "error.no_org",
-           "escalation.no_org"}
+           "escalation.no_org", "invoices.unknown_org"}
 
 
 def command_text(world: World, name: str) -> str:
@@ -101,6 +105,7 @@ def command_text(world: World, name: str) -> str:
         "note": f"{n} internal remark", "severity": f"{n} 1", "resolve": f"{n} fixed",
         "reopen": str(r), "escalate": f"{n} oth",
         "escalations": world.org_name("A"), "summary": "2026-02",
+        "invoices": world.org_name("A"),
     }.get(name, "")
     return f"/{name} {args}".strip()
 
