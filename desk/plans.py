@@ -112,7 +112,7 @@ def _check_name(session: Session, name: str) -> str:
 def _changed(before: PlanTerms, after: PlanTerms) -> dict[str, dict[str, Any]]:
     """The terms that differ, as {"before": {...}, "after": {...}} documents."""
     old, new = terms_doc(before), terms_doc(after)
-    keys = [k for k in new if old.get(k) != new[k]]
+    keys = [k for k in new if old.get(k) != new[k] and k != "cycles"]  # cycles follow prices
     return {"before": {k: old.get(k) for k in keys}, "after": {k: new[k] for k in keys}}
 
 
@@ -242,13 +242,12 @@ def edit_plan(session: Session, name: str, *, now: datetime, tz: tzinfo = UTC,
 
 def duplicate_plan(session: Session, source_name: str, new_name: str, *, now: datetime,
                    actor: str = "cli", **changes: Any) -> Plan:
-    """Copy a plan under a new name with the changes given (see EDITABLE; None leaves a term
-    as it is). The copy is hidden until shown (plan unhide)."""
+    """Copy a plan under a new name with the changes given (see EDITABLE, as edit_plan). The
+    copy is hidden until shown (plan unhide)."""
     source = get_plan(session, source_name)
     name = _check_name(session, new_name)
-    given = {k: v for k, v in changes.items() if v is not None}
-    fields = _apply({**term_fields(terms(source)), "name": name}, given, name)
-    if "display_name" not in given:
+    fields = _apply({**term_fields(terms(source)), "name": name}, changes, name)
+    if changes.get("display_name") is None:
         fields["display_name"] = f"{source.display_name} ({name})"
     new = build(session, fields)
     plan = new_record(new, hidden=True, now=now)
@@ -459,10 +458,10 @@ def assign(session: Session, org: Organization, plan: Plan, effective_month: Bil
     assignment: onboarding, admin or partner), then re-derive its automatic upgrades.
 
     The plan must be enabled, not archived, and have a price for the cycle in the
-    organization's currency; `cycle` defaults to the organization's cycle before the month
-    (monthly at onboarding). Except at onboarding, the month must start a cycle of the
-    organization's current schedule, and with `tz` it must not have begun. An assignment for
-    the same month is replaced.
+    organization's currency. `cycle` defaults to the cycle of the assignment replaced (one for
+    the same month), else to the organization's cycle before the month (monthly at first).
+    Except at onboarding, the month must start a cycle of the organization's current schedule,
+    and with `tz` it must not have begun.
     """
     if reason not in EXPLICIT_REASONS:
         if reason == "auto-upgrade":
@@ -475,8 +474,13 @@ def assign(session: Session, org: Organization, plan: Plan, effective_month: Bil
         raise Invalid(f"plan {plan.name!r} is disabled and cannot be assigned (enable it first)")
     rows = _explicit(session, org.id)
     before = _cycle_of(rows, effective_month, strictly_before=True)
-    chosen = check_cycle(cycle) if cycle is not None else (
-        before.cycle if before is not None else "monthly")
+    same_month = [r for r in rows if r.effective_month == str(effective_month)]
+    if cycle is not None:
+        chosen = check_cycle(cycle)
+    elif same_month:  # replacing a change: it keeps its cycle
+        chosen = same_month[0].billing_cycle
+    else:
+        chosen = "monthly" if before is None else before.cycle
     check_price(plan, chosen, org.currency)
     if reason != "onboarding":
         _check_cycle_rules(org, rows, effective_month, chosen, now, tz)

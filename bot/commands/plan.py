@@ -54,6 +54,17 @@ def _upgrade_text(doc: dict[str, Any]) -> str:
            f"{doc['auto_upgrade_above']}"
 
 
+def _value(key: str, value: Any) -> str:
+    """A term's value as the listings write it (prices, limits, none)."""
+    if key == "prices":
+        return _prices_text({"prices": value})
+    if key == "limits":
+        return _limits_text({"limits": value})
+    if key in ("gst", "revenue_share") and value is not None:
+        return f"{value}%"
+    return "none" if value is None else str(value)
+
+
 def _summary(doc: dict[str, Any]) -> str:
     return (f"{_type_text(doc)}; {_prices_text(doc)}; GST "
             f"{'off' if doc['gst'] is None else doc['gst'] + '%'}; {doc['free_escalations']} "
@@ -179,7 +190,8 @@ def edit_cmd(name: str, no_upgrade: bool, as_json: bool, **options: Any) -> None
     if not edit.after:
         click.echo(f"plan {doc['name']} unchanged: {_summary(doc)}")
         return
-    changed = ", ".join(f"{key} {edit.before[key]} -> {edit.after[key]}" for key in edit.after)
+    changed = "; ".join(f"{key} {_value(key, edit.before[key])} -> {_value(key, edit.after[key])}"
+                        for key in edit.after)
     click.echo(f"plan {doc['name']} ({doc['display_name']}) edited: {changed}")
     for org, moves in rederived.items():
         click.echo(f"  {org}: " + "; ".join(f"from {m['month']} {m['before']} -> {m['after']}"

@@ -163,6 +163,8 @@ def _prices(options: dict[str, Any]) -> dict[tuple[str, str], Decimal | None]:
     """--cycle with --fee/--price-eur/--price-usd, then every --price, in that order."""
     out: dict[tuple[str, str], Decimal | None] = {}
     per_currency = {"EUR": options.get("price_eur"), "USD": options.get("price_usd")}
+    if options.get("fee") is not None and any(v is not None for v in per_currency.values()):
+        fail("give either --fee (the price in EUR and USD) or --price-eur/--price-usd")
     if options.get("fee") is not None:
         per_currency = {c: options["fee"] if v is None else v for c, v in per_currency.items()}
     cycles = [c.lower() for c in options.get("cycles") or ()]
