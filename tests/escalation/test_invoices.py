@@ -262,3 +262,34 @@ def test_two_payments_at_once_never_overpay(world: World, sessions, db_url: str,
     with transaction(sessions) as s:
         assert s.scalar(select(func.count()).select_from(Payment)) == 1
         assert s.scalars(select(Invoice)).one().paid_cents == 30000
+
+
+@pytest.mark.parametrize("grace_days", [0, 7])
+def test_the_scheduler_issues_invoices_due_after_the_configured_grace(
+        grace_days: int, world: World, sessions, desk: DeskContext) -> None:  # type: ignore[no-untyped-def]
+    from bot.scheduler import run_month_end
+
+    org = world.org("Scheduled", since="2026-03")
+    desk.invoice_grace_days = grace_days
+    desk.clock.set(datetime(2026, 4, 1, 0, 5, tzinfo=UTC))  # type: ignore[attr-defined]
+    report = run_month_end(desk)
+    assert [(r.month, r.invoices) for r in report.closed] == [("2026-03", 1)]
+    assert invoice(sessions, org, "2026-03").due_on == date(2026, 4, 1 + grace_days)
+
+
+def test_invoice_grace_days_setting_defaults_to_0_and_refuses_negatives(
+        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.settings import SettingsError, load_settings
+    from bot.wiring import build_desk
+
+    monkeypatch.chdir(tmp_path)  # no .env of the working tree
+    monkeypatch.delenv("INVOICE_GRACE_DAYS", raising=False)
+    assert load_settings().invoice_grace_days == 0
+    monkeypatch.setenv("INVOICE_GRACE_DAYS", "14")
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'desk.db'}")
+    assert build_desk(settings).invoice_grace_days == 14
+    for bad, message in (("-1", "greater than or equal to 0"), ("soon", "valid integer"),
+                         ("366", "less than or equal to 365")):
+        monkeypatch.setenv("INVOICE_GRACE_DAYS", bad)
+        with pytest.raises(SettingsError, match=f"INVOICE_GRACE_DAYS: .*{message}"):
+            load_settings()
