@@ -132,6 +132,24 @@ class Organization(Base):
     currency: Mapped[str] = mapped_column(String(3))  # EUR|USD
     billing_model: Mapped[str] = mapped_column(String(20))  # partner-paid|direct-paid
     created_at: Mapped[datetime]
+    # banned from future beta programmes (a missed launch date), with the reason told
+    beta_banned_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    beta_ban_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # False: the organization's messages are never sent to an AI model
+    ai_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class LinkedChannel(Base):
+    """A shared channel of an organization: a Slack Connect channel or a Telegram group."""
+
+    __tablename__ = "linked_channels"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))  # slack|telegram
+    chat_id: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(20), default="every-message")  # or mention
+    created_at: Mapped[datetime]
 
 
 class PartnerAccount(Base):
@@ -395,6 +413,65 @@ class SlaAlert(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     level: Mapped[str] = mapped_column(String(10))  # reminder|breach
     sent_at: Mapped[datetime]
+
+
+class SatisfactionRating(Base):
+    """The partner's rating of one resolution of a case (round = times reopened before it)."""
+
+    __tablename__ = "satisfaction_ratings"
+    __table_args__ = (UniqueConstraint("case_id", "round"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    asked_at: Mapped[datetime]
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1..5 once rated
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    rated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    rated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Beta(Base):
+    """A beta programme (seed 000): open for interest and enrolments until closed."""
+
+    __tablename__ = "betas"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open|closed
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class BetaInterest(Base):
+    """A partner expressed interest in a beta for their organization."""
+
+    __tablename__ = "beta_interests"
+    __table_args__ = (UniqueConstraint("beta_id", "org_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beta_id: Mapped[int] = mapped_column(ForeignKey("betas.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+
+class BetaEnrolment(Base):
+    """A live client WABA of an organization enrolled in a beta, with its launch date."""
+
+    __tablename__ = "beta_enrolments"
+    __table_args__ = (UniqueConstraint("beta_id", "waba_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beta_id: Mapped[int] = mapped_column(ForeignKey("betas.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    waba_id: Mapped[str] = mapped_column(String(64))
+    enabled_on: Mapped[date] = mapped_column(Date)  # the client was enabled for the beta
+    launch_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="enrolled")  # enrolled|live|missed
+    enrolled_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    live_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class SummaryDelivery(Base):
