@@ -76,18 +76,6 @@ def test_partner_ids(run_json: Any) -> None:
     assert run_json("org", "partner-id", "list", "Acme")["partner_ids"] == ["P-100", "P-200"]
 
 
-def test_fees_set_show_and_upgrade_hint(run_json: Any) -> None:
-    add_acme(run_json)
-    low = run_json("fees", "set", "Acme", "--month", "2026-03", "--amount", "500")
-    assert (low["amount"], low["upgrade_to"]) == ("500.00", None)
-    high = run_json("fees", "set", "Acme", "--month", "2026-03", "--amount", "575.00")
-    assert (high["amount"], high["currency"]) == ("575.00", "EUR")
-    assert (high["upgrade_to"], high["upgrade_from"]) == ("premium", "2026-04")
-    assert run_json("org", "show", "Acme", "--month", "2026-03")["license_fees"] == "575.00"
-    history = run_json("fees", "list", "Acme")
-    assert history["fees"] == [{"month": "2026-03", "amount": "575.00"}]
-
-
 def test_plan_lifecycle(run_json: Any, run: Any) -> None:
     names = [p["name"] for p in run_json("plan", "list")["plans"]]
     assert names == ["growth", "premium"]
