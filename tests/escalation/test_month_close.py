@@ -1,4 +1,4 @@
-"""Month close: exactly once, set-based, cycles and GST, invoices, catch-up, crashes, concurrency."""
+"""Month close: exactly once, set-based, cycles, GST, invoices, catch-up, crashes, concurrency."""
 
 from __future__ import annotations
 
