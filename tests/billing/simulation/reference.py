@@ -377,6 +377,11 @@ class Reference:
             charge=charge, gst_percent=plan.gst_percent, tax=tax,
             total=plan_fee + charge + tax)
 
+    def closed_months(self, org_id: int, at: datetime) -> dict[Month, str]:
+        """The organization's closed months at instant `at`, with the plan each was billed with."""
+        return {m: c.plan for (org, m), c in sorted(self._closes.items(), key=lambda kv: kv[0][1])
+                if org == org_id and c.at <= at}
+
     def invoice(self, org_id: int, month: Month) -> Invoice | None:
         close = self._closes.get((org_id, month))
         return None if close is None else close.invoice
