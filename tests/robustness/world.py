@@ -36,8 +36,8 @@ SHARED_CHAT = "group-1"  # a chat several people of different organizations writ
 
 # Tables that hold the fixed cast; everything else is wiped between examples.
 STATIC_TABLES = frozenset({
-    "plans", "users", "identities", "organizations", "partner_accounts", "plan_assignments",
-    "license_fees", "sla_targets", "alembic_version",
+    "plans", "plan_prices", "users", "identities", "organizations", "partner_accounts",
+    "plan_assignments", "license_fees", "sla_targets", "alembic_version",
 })
 
 
@@ -263,13 +263,17 @@ def invariant_violations(session: Session) -> list[str]:
     check("escalation resolved while its case was never resolved",
           "SELECT e.id FROM escalations e JOIN cases c ON c.id = e.case_id "
           "WHERE e.resolved_at IS NOT NULL AND c.resolved_at IS NULL")
-    check("invoice lines do not sum to plan fee + charge",
-          "SELECT mc.org_id, mc.month, mc.plan_fee_cents + mc.charge_cents, "
+    check("invoice lines do not sum to plan fee + charge + tax",
+          "SELECT mc.org_id, mc.month, mc.plan_fee_cents + mc.charge_cents + mc.tax_cents, "
           "COALESCE((SELECT SUM(il.amount_cents) FROM invoice_lines il "
           "WHERE il.org_id = mc.org_id AND il.month = mc.month), 0) AS lines "
-          "FROM month_closes mc WHERE mc.plan_fee_cents + mc.charge_cents <> "
+          "FROM month_closes mc WHERE mc.plan_fee_cents + mc.charge_cents + mc.tax_cents <> "
           "COALESCE((SELECT SUM(il.amount_cents) FROM invoice_lines il "
           "WHERE il.org_id = mc.org_id AND il.month = mc.month), 0)")
+    check("a month close without its invoice, or an invoice total that is not the close's",
+          "SELECT mc.id FROM month_closes mc LEFT JOIN invoices i ON i.org_id = mc.org_id "
+          "AND i.month = mc.month WHERE i.id IS NULL OR i.total_cents <> "
+          "mc.plan_fee_cents + mc.charge_cents + mc.tax_cents")
     check("charge is not overflow x price, or overflow is not max(0, counted - allowance)",
           "SELECT id FROM month_closes WHERE charge_cents <> overflow * overflow_price_cents "
           "OR overflow <> CASE WHEN counted > allowance THEN counted - allowance ELSE 0 END")
