@@ -99,6 +99,24 @@ class SlaReport:
         return total
 
 
+OUTCOMES = ("within_target", "late", "missed", "pending", "resolved_without_response")
+
+
+def outcome(case: Case, now: datetime) -> tuple[str, timedelta | None]:
+    """How a case's first response went at `now` (one of OUTCOMES, a ComplianceRow counter),
+    and by how much it was late when it was (answered late, or unanswered past due)."""
+    due = case.sla_due_at
+    assert due is not None
+    responded = case.first_response_at
+    if responded is not None:
+        return ("within_target", None) if responded <= due else ("late", responded - due)
+    if case.resolved_at is not None:  # a bare resolution stopped the clock, unanswered
+        return "resolved_without_response", None
+    if due <= now:
+        return "missed", now - due
+    return "pending", None
+
+
 def report(session: Session, month: BillingMonth | str, tz: tzinfo, now: datetime,
            worst: int = WORST) -> SlaReport:
     """Compliance of the cases opened in `month` (billing time zone `tz`) as seen at `now`."""
@@ -127,20 +145,8 @@ def report(session: Session, month: BillingMonth | str, tz: tzinfo, now: datetim
         row.target_minutes = int((case.sla_due_at - case.opened_at).total_seconds() // 60)
         row.cases += 1
         responded = case.first_response_at
-        late_by: timedelta | None = None
-        if responded is not None:
-            if responded <= case.sla_due_at:
-                row.within_target += 1
-            else:
-                row.late += 1
-                late_by = responded - case.sla_due_at
-        elif case.resolved_at is not None:  # a bare resolution stopped the clock, unanswered
-            row.resolved_without_response += 1
-        elif case.sla_due_at <= now:
-            row.missed += 1
-            late_by = now - case.sla_due_at
-        else:
-            row.pending += 1
+        kind, late_by = outcome(case, now)
+        setattr(row, kind, getattr(row, kind) + 1)
         if late_by is not None:
             overdue.append(OverdueCase(case.id, orgs.get(case.org_id, "?"),
                                        plan.display_name if plan else "-", case.severity,
