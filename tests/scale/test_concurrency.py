@@ -20,6 +20,7 @@ from store.models import (
     Conversation,
     Escalation,
     InboundUpdate,
+    Invoice,
     InvoiceLine,
     MonthClose,
 )
@@ -150,6 +151,7 @@ def test_concurrent_month_close_from_three_processes_bills_once(
     reports = [r["report"] for share in results for r in share]
     assert sum(r["closed"] for r in reports) == len(org_ids)
     assert sum(r["lines"] for r in reports) == 3 * len(org_ids)
+    assert sum(r["invoices"] for r in reports) == len(org_ids)
 
     with transaction(db.sessions) as s:
         closes = {c.org_id: c for c in s.scalars(
@@ -168,6 +170,9 @@ def test_concurrent_month_close_from_three_processes_bills_once(
             assert by_org[org_id] == {"plan_fee": FEE_CENTS[plan],
                                       "escalation_overflow": overflow * OVERFLOW_CENTS,
                                       "escalations": 0}
+        invoices = s.scalars(select(Invoice).where(Invoice.month == "2026-03")).all()
+        assert sorted(i.org_id for i in invoices) == sorted(org_ids)
+        assert all(i.total_cents == sum(by_org[i.org_id].values()) for i in invoices)
         audits = s.scalar(select(func.count()).select_from(AuditEntry)
                           .where(AuditEntry.action == "billing.close_month"))
         assert audits == 1
