@@ -6,7 +6,7 @@ Roles: agents and admins. A pressed button stands for the same command (messages
 from __future__ import annotations
 
 import locales
-from desk import cases
+from desk import cases, satisfaction
 from handlers import notices
 from handlers.partner_commands import parse_number
 from handlers.registry import BadArguments, CommandContext, command
@@ -109,6 +109,7 @@ def resolve_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     notice = (Reply("case.resolved_notice_note", {"number": case.id, "note": text}) if text
               else Reply("case.resolved_notice", {"number": case.id}))
     notices.to_partner(ctx.session, ctx.desk, case, notice, purpose="notice", now=now)
+    satisfaction.ask(ctx.session, ctx.desk, case, ctx.user, now)  # after the notice, in order
     return [Reply("case.resolved", {"number": case.id},
                   (Button("button.reopen", actions.encode("reo", case.id)),))]
 

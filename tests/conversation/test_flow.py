@@ -93,7 +93,8 @@ def test_partner_and_agent_in_each_language(harness: Harness, lang: str) -> None
     assert h.case(number).status == "resolved"
     assert h.case(number).resolved_at == h.clock.now()
     notices = [d for d in h.deliver() if d.recipient_user_id == pat.id]
-    assert [d.key for d in notices] == ["case.resolved_notice_note"]
+    # the notice, then the one satisfaction question (tests/conversation/test_satisfaction.py)
+    assert [d.key for d in notices] == ["case.resolved_notice_note", "satisfaction.ask"]
     assert notices[0].language == lang and "Fixed on our side." in notices[0].text
 
     status = h.send(pat, f"/status {number}")

@@ -15,6 +15,8 @@ The expectations come from DOMAIN.md ("Who is involved") and issues 3 and 4, not
 - /summary: managers on demand (DOMAIN, issue 4), and the admin;
 - /invoices: the partner (own organization: another organization's name is answered like a
   name that does not exist), agents and the admin for any organization (issue 13);
+- /rate: the partners of the case's organization only (DOMAIN "Satisfaction", issue 14:
+  "the partner ... may rate"); another organization's case is answered like a missing one;
 - somebody with no identity on the desk gets the no-access explanation for everything.
 A refusal is the not-allowed / no-access / not-found answer and changes no row (the inbound
 de-duplication key aside). "own" means the command works but only on the caller's own
@@ -31,7 +33,7 @@ from sqlalchemy import select
 
 from handlers.registry import COMMANDS
 from messages.types import Outcome
-from store.models import Case, CaseMessage, Escalation, Organization, User
+from store.models import Case, CaseMessage, Escalation, Organization, SatisfactionRating, User
 from tests.robustness.runner import outcome_problems
 from tests.robustness.world import World, build_world, snapshot
 
@@ -71,6 +73,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "escalations": {r: A for r in ROLES} | {"none": R, "partner_other": OWN, "tam_other": R},
     "summary": {r: R for r in ROLES} | {"manager": A, "admin": A},
     "invoices": {r: R for r in ROLES} | {"partner_own": A, "agent": A, "admin": A},
+    "rate": {r: R for r in ROLES} | {"partner_own": A},
 }
 
 BUTTONS = {  # button -> (command it stands for, data with {n} the open case, {r} resolved one)
@@ -79,6 +82,7 @@ BUTTONS = {  # button -> (command it stands for, data with {n} the open case, {r
     "reopen-button": ("reopen", "reo:{r}"),
     "escalate-button": ("escalate", "esc:{n}:oth"),
     "confirm-button": ("escalate", "esc:{n}:oth:confirm"),
+    "rate-button": ("rate", "rate:{r}:0:4"),
 }
 
 SUCCESS = {
@@ -91,6 +95,7 @@ SUCCESS = {
     "escalations": {"escalation.org_numbers", "escalation.org_numbers_pending"},
     "summary": {"escalation.summary.message"},
     "invoices": {"invoices.list", "invoices.none"},
+    "rate": {"satisfaction.thanks", "satisfaction.thanks_comment"},
 }
 REFUSED = {"error.not_allowed", "error.no_access", "error.case_not_found",
            "escalation.not_found", "escalation.unknown_org", "error.no_org",
@@ -105,7 +110,7 @@ def command_text(world: World, name: str) -> str:
         "note": f"{n} internal remark", "severity": f"{n} 1", "resolve": f"{n} fixed",
         "reopen": str(r), "escalate": f"{n} oth",
         "escalations": world.org_name("A"), "summary": "2026-02",
-        "invoices": world.org_name("A"),
+        "invoices": world.org_name("A"), "rate": f"{r} 4 quick and clear",
     }.get(name, "")
     return f"/{name} {args}".strip()
 
@@ -136,6 +141,9 @@ def _effect(world: World, command: str, role: str, actor_key: str) -> None:
             "escalate": lambda: s.scalar(select(Escalation.requested_by_id).where(
                 Escalation.case_id == n)) == actor.user_id,
             "language": lambda: s.get(User, actor.user_id).language == "de",
+            "rate": lambda: s.scalar(select(SatisfactionRating.rating).where(
+                SatisfactionRating.case_id == r,
+                SatisfactionRating.rated_by_id == actor.user_id)) == 4,
         }
         if command in checks:
             assert checks[command](), f"/{command} by {role} answered success but did nothing"

@@ -351,7 +351,8 @@ def unconfirmed_billable(session: Session) -> list[str]:
 
 SNAPSHOT_MODELS = ("cases", "case_messages", "conversations", "escalations", "outbox",
                    "outbox_attachments", "audit_log", "users", "identities", "month_closes",
-                   "invoice_lines", "sla_alerts", "summary_deliveries", "plan_assignments")
+                   "invoice_lines", "sla_alerts", "summary_deliveries", "plan_assignments",
+                   "satisfaction_ratings")
 
 
 def snapshot(sessions: sessionmaker[Session]) -> dict[str, list[tuple[Any, ...]]]:
