@@ -10,6 +10,7 @@ MODULES: list[str] = [
     "handlers.agent_commands",
     "handlers.escalation_commands",
     "handlers.invoice_commands",
+    "handlers.beta_commands",
     "handlers.satisfaction_commands",
 ]
 
