@@ -52,16 +52,27 @@ def _derive_month(month: BillingMonth, plans: dict[BillingMonth, str],
     rule = history.rules.get(previous)
     if rule is None:
         return previous
+    return rule.target if upgrade_source(month, previous, history) is not None else previous
+
+
+def upgrade_source(month: BillingMonth, previous: str,
+                   history: PlanHistory) -> BillingMonth | None:
+    """The month whose license fees upgrade `month` from `previous` (the plan of the month
+    before it): that month, or with late fees an earlier closed month on the same plan; None
+    when no fees upgrade it. Whether `month` is closed or explicitly assigned is not asked."""
+    if previous not in history.rules:
+        return None
     source = month.prev()
     while True:
         if _upgrade_due(previous, source, history):
-            return rule.target
+            return source
         # Late fees: only through closed months on the same plan, and not past an explicit
-        # assignment (an admin's decision is newer than the fees before it).
+        # assignment (an admin's decision is newer than the fees before it). A closed month
+        # keeps its closed plan, so the plan of `earlier` is the one it was closed with.
         earlier = source.prev()
         if (source not in history.closed or source in history.explicit
-                or earlier not in history.closed or plans.get(earlier) != previous):
-            return previous
+                or history.closed.get(earlier) != previous):
+            return None
         source = earlier
 
 

@@ -18,6 +18,7 @@ from desk.errors import Conflict, DeskError, Invalid, NotFound
 from desk.first_response import queue_key, record_closing_note, refresh_due
 from desk.plan_sql import in_force
 from desk.plans import plans_in_force
+from desk.tams import was_notified
 from store.db import is_postgres
 from store.models import (
     MAX_ID,
@@ -226,13 +227,16 @@ def place_partner_message(session: Session, *, partner: User, channel: str, chat
     return Placed(case, opened=False, raised_from=raised)
 
 
-def can_see(user: User, case: Case) -> bool:
-    """Partners and organization TAMs see their organization's cases; other staff see all."""
+def can_see(session: Session, user: User, case: Case) -> bool:
+    """Partners and organization TAMs see their organization's cases; a TAM of the community
+    pool (no organization) the cases it was notified of (their escalations); other staff all."""
     if user.role == "partner":
         return user.org_id is not None and case.org_id == user.org_id
-    if user.role == "tam" and user.org_id is not None:
-        return case.org_id == user.org_id
-    return user.role in {"agent", "admin", "tam", "manager"}
+    if user.role == "tam":
+        if user.org_id is not None:
+            return case.org_id == user.org_id
+        return was_notified(session, user, case)
+    return user.role in {"agent", "admin", "manager"}
 
 
 def visible_case(session: Session, user: User, number: int, *, lock: bool = False) -> Case:
@@ -243,7 +247,7 @@ def visible_case(session: Session, user: User, number: int, *, lock: bool = Fals
     if lock and is_postgres(session):
         query = query.with_for_update()
     case = session.scalar(query)
-    if case is None or not can_see(user, case):
+    if case is None or not can_see(session, user, case):
         raise CaseNotFound("error.case_not_found", number=number)
     return case
 

@@ -18,7 +18,7 @@ from desk import audit, outbox
 from desk.cases import can_see
 from desk.context import DeskContext
 from desk.plans import plan_in_force
-from desk.users import organization_tams
+from desk.tams import DEDICATED, tams_of
 from escalation.categories import BY_CODE, name_of
 from messages.types import Reply
 from store.db import is_postgres
@@ -101,7 +101,7 @@ def precheck(session: Session, desk: DeskContext, *, case_id: int, user: User,
              now: datetime) -> RequestResult | None:
     """Why this case cannot be escalated now (not found, not open, already escalated), or None."""
     case = session.get(Case, case_id) if 0 < case_id <= MAX_ID else None
-    if case is None or not can_see(user, case):
+    if case is None or not can_see(session, user, case):
         return RequestResult(NOT_FOUND, case_id)
     existing = session.scalar(select(Escalation.id).where(Escalation.case_id == case.id))
     if existing is None and case.status == "open":
@@ -132,7 +132,7 @@ def request(session: Session, desk: DeskContext, *, case_id: int, user: User, ca
     if is_postgres(session):
         query = query.with_for_update()
     case = session.scalar(query)
-    if case is None or not can_see(user, case):
+    if case is None or not can_see(session, user, case):
         return RequestResult(NOT_FOUND, case_id)
     org_query = select(Organization).where(Organization.id == case.org_id)
     if is_postgres(session):
@@ -179,9 +179,10 @@ def request(session: Session, desk: DeskContext, *, case_id: int, user: User, ca
 
 def notify(session: Session, desk: DeskContext, result: RequestResult, *, case: Case,
            requester: User, now: datetime) -> int:
-    """Premium: the organization's dedicated TAMs; Growth (or no TAM): the agents' rooms."""
+    """Premium: the organization's dedicated TAMs (the agents' rooms when none can be reached);
+    Growth (a community TAM): the community TAM pool and the agents' rooms. Returns how many
+    messages were queued."""
     assert result.numbers is not None and result.org_id is not None
-    plan = plan_in_force(session, result.org_id, result.month or "")
     numbers_now = result.numbers
 
     def reply(language: str) -> Reply:
@@ -193,13 +194,16 @@ def notify(session: Session, desk: DeskContext, result: RequestResult, *, case: 
             "allowance": numbers_now.allowance,
         })
 
-    if plan is not None and plan.tam_kind == "dedicated":
-        tams = organization_tams(session, result.org_id)
-        sent = [outbox.enqueue_for_user(session, desk, tam,
-                                        reply(tam.language or desk.default_language),
+    def to_people(people: tuple[User, ...]) -> int:
+        sent = [outbox.enqueue_for_user(session, desk, person,
+                                        reply(person.language or desk.default_language),
                                         purpose="notice", now=now, case_id=case.id)
-                for tam in tams]
-        if any(m is not None for m in sent):
-            return sum(1 for m in sent if m is not None)
-    return len(outbox.enqueue_for_agent_rooms(session, desk, reply(desk.agent_language),
-                                              purpose="notice", now=now, case_id=case.id))
+                for person in people]
+        return sum(1 for m in sent if m is not None)
+
+    tams = tams_of(session, result.org_id, result.month or "")
+    queued = to_people(tams.people)
+    if tams.kind == DEDICATED and queued:
+        return queued
+    return queued + len(outbox.enqueue_for_agent_rooms(
+        session, desk, reply(desk.agent_language), purpose="notice", now=now, case_id=case.id))
