@@ -17,6 +17,12 @@ The expectations come from DOMAIN.md ("Who is involved") and issues 3 and 4, not
   name that does not exist), agents and the admin for any organization (issue 13);
 - /rate: the partners of the case's organization only (DOMAIN "Satisfaction", issue 14:
   "the partner ... may rate"); another organization's case is answered like a missing one;
+- /betas: everybody on the desk (DOMAIN "Beta programmes": any partner may express interest,
+  so every partner sees the open betas; staff see them all); /beta NAME: partners, for their
+  own organization (issue 14);
+- /enrol and /live: "an admin or TAM enrols" (issue 14): TAMs and the admin; a dedicated TAM
+  only for their organization (another organization, or its WABA, is answered like one that
+  does not exist);
 - somebody with no identity on the desk gets the no-access explanation for everything.
 A refusal is the not-allowed / no-access / not-found answer and changes no row (the inbound
 de-duplication key aside). "own" means the command works but only on the caller's own
@@ -33,9 +39,18 @@ from sqlalchemy import select
 
 from handlers.registry import COMMANDS
 from messages.types import Outcome
-from store.models import Case, CaseMessage, Escalation, Organization, SatisfactionRating, User
+from store.models import (
+    BetaEnrolment,
+    BetaInterest,
+    Case,
+    CaseMessage,
+    Escalation,
+    Organization,
+    SatisfactionRating,
+    User,
+)
 from tests.robustness.runner import outcome_problems
-from tests.robustness.world import World, build_world, snapshot
+from tests.robustness.world import BETA, SEEDED_WABA, World, build_world, snapshot
 
 ROLES = {  # role in the table -> actor of the world (the case belongs to organization A)
     "none": "stranger",
@@ -74,6 +89,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "summary": {r: R for r in ROLES} | {"manager": A, "admin": A},
     "invoices": {r: R for r in ROLES} | {"partner_own": A, "agent": A, "admin": A},
     "rate": {r: R for r in ROLES} | {"partner_own": A},
+    "betas": EVERYONE,
+    "beta": {r: R for r in ROLES} | {"partner_own": A, "partner_other": OWN},
+    "enrol": {r: R for r in ROLES} | {"tam_own": A, "tam_pool": A, "admin": A},
+    "live": {r: R for r in ROLES} | {"tam_own": A, "tam_pool": A, "admin": A},
 }
 
 BUTTONS = {  # button -> (command it stands for, data with {n} the open case, {r} resolved one)
@@ -83,6 +102,7 @@ BUTTONS = {  # button -> (command it stands for, data with {n} the open case, {r
     "escalate-button": ("escalate", "esc:{n}:oth"),
     "confirm-button": ("escalate", "esc:{n}:oth:confirm"),
     "rate-button": ("rate", "rate:{r}:0:4"),
+    "interest-button": ("beta", f"beta:{BETA}"),
 }
 
 SUCCESS = {
@@ -96,10 +116,13 @@ SUCCESS = {
     "summary": {"escalation.summary.message"},
     "invoices": {"invoices.list", "invoices.none"},
     "rate": {"satisfaction.thanks", "satisfaction.thanks_comment"},
+    "betas": {"betas.list", "betas.list_staff"}, "beta": {"betas.registered"},
+    "enrol": {"betas.enrolled"}, "live": {"betas.live"},
 }
 REFUSED = {"error.not_allowed", "error.no_access", "error.case_not_found",
            "escalation.not_found", "escalation.unknown_org", "error.no_org",
-           "escalation.no_org", "invoices.unknown_org"}
+           "escalation.no_org", "invoices.unknown_org", "betas.unknown_org",
+           "betas.unknown_enrolment"}
 
 
 def command_text(world: World, name: str) -> str:
@@ -111,6 +134,8 @@ def command_text(world: World, name: str) -> str:
         "reopen": str(r), "escalate": f"{n} oth",
         "escalations": world.org_name("A"), "summary": "2026-02",
         "invoices": world.org_name("A"), "rate": f"{r} 4 quick and clear",
+        "beta": BETA, "enrol": f"{BETA} {world.org_name('A')} 100200300499 2026-03-20",
+        "live": f"{BETA} {SEEDED_WABA['A']}",
     }.get(name, "")
     return f"/{name} {args}".strip()
 
@@ -144,6 +169,11 @@ def _effect(world: World, command: str, role: str, actor_key: str) -> None:
             "rate": lambda: s.scalar(select(SatisfactionRating.rating).where(
                 SatisfactionRating.case_id == r,
                 SatisfactionRating.rated_by_id == actor.user_id)) == 4,
+            "beta": lambda: s.scalar(select(BetaInterest.org_id)) == world.org_ids["A"],
+            "enrol": lambda: s.scalar(select(BetaEnrolment.org_id).where(
+                BetaEnrolment.waba_id == "100200300499")) == world.org_ids["A"],
+            "live": lambda: s.scalar(select(BetaEnrolment.status).where(
+                BetaEnrolment.waba_id == SEEDED_WABA["A"])) == "live",
         }
         if command in checks:
             assert checks[command](), f"/{command} by {role} answered success but did nothing"
@@ -159,6 +189,9 @@ def _own_only(world: World, command: str, role: str, actor_key: str, outcome: Ou
         assert not a_cases & set(reply.params.get("numbers", [])), f"{role} sees A's cases"
     elif command == "escalations":
         assert reply.params["org"] == own_org, f"{role} got another organization's numbers"
+    elif command == "beta":
+        with world.sessions() as s:
+            assert list(s.scalars(select(BetaInterest.org_id))) == [world.org_ids[actor.org]]
     elif command == "new":
         with world.sessions() as s:
             newest = s.scalars(select(Case).order_by(Case.id.desc()).limit(1)).one()

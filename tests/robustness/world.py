@@ -19,6 +19,8 @@ from store.db import is_postgres, make_engine, make_session_factory, transaction
 from store.migrate import upgrade
 from store.models import (
     Base,
+    Beta,
+    BetaEnrolment,
     Case,
     CaseMessage,
     Conversation,
@@ -33,6 +35,8 @@ from store.models import (
 START = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 SHARED_CHAT = "group-1"  # a chat several people of different organizations write in
+BETA = "flows-v3"  # an open beta programme, seeded at every reset
+SEEDED_WABA = {"A": "100200300401", "B": "100200300402"}  # client WABAs enrolled in BETA
 
 # Tables that hold the fixed cast; everything else is wiped between examples.
 STATIC_TABLES = frozenset({
@@ -134,8 +138,10 @@ class World:
             for user_id, language in self.languages.items():
                 s.execute(update(User).where(User.id == user_id).values(language=language))
             self.cases = self._seed(s)
+            self._seed_beta(s)
             if is_postgres(s):
-                for table in ("conversations", "cases", "case_messages", "escalations"):
+                for table in ("conversations", "cases", "case_messages", "escalations",
+                              "betas", "beta_enrolments"):
                     s.execute(text(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                         f"(SELECT MAX(id) FROM {table}))"))
@@ -179,6 +185,16 @@ class World:
                             (CaseMessage, messages), (Escalation, escalations)):
             s.execute(insert(model), rows)
         return seeded
+
+    def _seed_beta(self, s: Session) -> None:
+        """One open beta with a client WABA of A and of B enrolled (launch in two weeks)."""
+        s.execute(insert(Beta), [dict(id=1, name=BETA, description="WhatsApp Flows v3",
+                                      status="open", created_at=CREATED)])
+        s.execute(insert(BetaEnrolment), [
+            dict(id=i, beta_id=1, org_id=self.org_ids[key], waba_id=waba,
+                 enabled_on=START.date(), launch_date=START.date() + timedelta(days=14),
+                 status="enrolled", enrolled_by="seed", created_at=START)
+            for i, (key, waba) in enumerate(sorted(SEEDED_WABA.items()), start=1)])
 
     def org_name(self, key: str) -> str:
         return ORGS[key][0]
