@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "close-month": ("bot.commands.billing:close_month",
                     "Close a month: bill it and issue its invoices, once."),
     "invoice": ("bot.commands.invoice:invoice", "Invoices: list, show, record payments."),
+    "beta": ("bot.commands.beta:beta", "Beta programmes: publish, enrol client WABAs, live."),
     "summary": ("bot.commands.billing:summary", "The monthly escalation summary for managers."),
     "sla": ("bot.commands.sla:sla", "First-response targets and SLA reports."),
     "parked": ("bot.commands.parked:parked", "Updates that failed every attempt: replay or drop."),

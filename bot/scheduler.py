@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, text
 
 from billing.months import BillingMonth
 from bot.settings import Settings
+from desk import beta_deadlines
 from desk.context import DeskContext
 from escalation.delivery import send_summaries
 from escalation.month_close import CloseReport, close_month, unclosed_months
@@ -234,12 +235,15 @@ def register_periodic(name: str, func: PeriodicFunc, seconds: float) -> None:
 
 
 def start_scheduler(settings: Settings | None, desk: DeskContext) -> SchedulerHandle:
-    """Start the background scheduler (with the SLA alert job); returns a handle with .shutdown().
+    """Start the background scheduler (with the SLA alert and beta launch-date jobs); returns a
+    handle with .shutdown().
 
     The desk carries the billing time zone and the clock; settings give the SLA check interval.
     """
     seconds = settings.sla_check_seconds if settings is not None else SLA_CHECK_SECONDS
     register_periodic(SLA_JOB, run_due_alerts, seconds)
+    register_periodic(beta_deadlines.JOB_NAME, beta_deadlines.run_beta_deadlines,
+                      beta_deadlines.CHECK_SECONDS)
     return SchedulerHandle(desk).start()
 
 

@@ -97,6 +97,16 @@ class Live:
     figures: Figures
 
 
+@dataclass(frozen=True)
+class Enrolled:
+    """A new enrolment, the latest launch date allowed, and how many partners were told."""
+
+    beta: Beta
+    row: BetaEnrolment
+    latest: date
+    told: int
+
+
 def today(desk: DeskContext, now: datetime) -> date:
     """The billing-time-zone date launch dates are measured on."""
     return billing_today(now, desk.billing_tz)
@@ -381,7 +391,7 @@ def first_enabled(session: Session, beta: Beta, org: Organization) -> date | Non
 
 def enrol(session: Session, desk: DeskContext, *, beta_name: str, org: Organization, waba: str,
           launch: date, enabled_on: date | None = None, kind: str = "client", now: datetime,
-          actor: str) -> BetaEnrolment:
+          actor: str) -> Enrolled:
     """Enrol a live client WABA of an organization in an open beta with its launch date.
 
     The launch date is not in the past and no later than 4 weeks after the organization's
@@ -432,14 +442,7 @@ def enrol(session: Session, desk: DeskContext, *, beta_name: str, org: Organizat
                  details={"beta": beta.name, "org": org.name, "waba": waba,
                           "enabled_on": enabled, "launch_date": launch,
                           "latest_launch": latest, "partners_told": told}, now=now)
-    return row
-
-
-def latest_launch(session: Session, enrolment: BetaEnrolment) -> date:
-    """The latest launch date the organization's enrolments in that beta may have."""
-    first = session.scalar(select(func.min(BetaEnrolment.enabled_on)).where(
-        BetaEnrolment.beta_id == enrolment.beta_id, BetaEnrolment.org_id == enrolment.org_id))
-    return (first or enrolment.enabled_on) + LAUNCH_WINDOW
+    return Enrolled(beta, row, latest, told)
 
 
 def find_enrolment(session: Session, beta: Beta, waba: str,

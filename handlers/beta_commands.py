@@ -147,14 +147,12 @@ def enrol_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     if isinstance(org, Reply):
         return [org]
     now = ctx.desk.clock.now()
-    row = betas.enrol(ctx.session, ctx.desk, beta_name=words[0], org=org, waba=words[-2],
-                      launch=launch, kind=kind, now=now, actor=f"user:{ctx.user.id}")
-    beta = ctx.session.get(Beta, row.beta_id)
-    assert beta is not None
+    done = betas.enrol(ctx.session, ctx.desk, beta_name=words[0], org=org, waba=words[-2],
+                       launch=launch, kind=kind, now=now, actor=f"user:{ctx.user.id}")
     return [Reply("betas.enrolled", {
-        "waba": row.waba_id, "org": org.name, "beta": beta.name,
-        "enabled": locales.date_param(row.enabled_on), "launch": locales.date_param(launch),
-        "latest": locales.date_param(betas.latest_launch(ctx.session, row))})]
+        "waba": done.row.waba_id, "org": org.name, "beta": done.beta.name,
+        "enabled": locales.date_param(done.row.enabled_on), "launch": locales.date_param(launch),
+        "latest": locales.date_param(done.latest)})]
 
 
 @command("live", roles=STAFF_ROLES, help_key="betas.help.live", order=43)
