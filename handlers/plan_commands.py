@@ -299,7 +299,7 @@ def _answer(ctx: CommandContext, found: plan_upgrade.Upgrade, confirm: bool) -> 
     if status == plan_upgrade.CHOOSE:
         return [Reply("plan_chat.upgrade.choose", {
             "offered": _offered_text(found, lang),
-            "command": _command_for(ctx, found, "PLAN")})]
+            "command": _command_for(ctx, found, locales.text("plan_chat.word.plan", lang))})]
     if status == plan_upgrade.UNKNOWN_PLAN:
         return [Reply("plan_chat.upgrade.unknown_plan", {
             "plan": found.asked[:40], "org": org.name, "offered": _offered_text(found, lang)})]
