@@ -19,8 +19,11 @@ from sla.targets import format_duration
 # Text columns: (title, width); each row is written as it is read, so the widths are fixed
 # and longer values are cut with an ellipsis (JSON and CSV carry them whole).
 TEXT_COLUMNS = (("#", 6), ("organization", 18), ("partner", 16), ("channel", 8), ("lang", 5),
-                ("severity", 8), ("opened", 16), ("first response", 23), ("resolved", 16),
-                ("escalation", 34), ("rating", 6))
+                ("severity", 8), ("opened", 16), ("first response", 22), ("resolved", 16),
+                ("escalation", 15), ("rating", 6), ("category", 0))  # the last one is not cut
+_OUTCOME = {"within_target": "answered within the target", "late": "answered late",
+            "missed": "missed, no response yet", "pending": "no response yet, not due",
+            "resolved_without_response": "resolved without a response"}
 _NO_RESPONSE = {"missed": "missed (overdue)", "pending": "pending",
                 "resolved_without_response": "none (bare resolution)"}
 
@@ -54,7 +57,7 @@ def _escalation(row: dict[str, Any]) -> str:
     if row["escalation"] is None:
         return "-"
     counted = f" {row['escalation_counted_month']}" if row["escalation"] == "counted" else ""
-    return f"{row['escalation_category']}: {row['escalation']}{counted}"
+    return f"{row['escalation']}{counted}"
 
 
 def _text_cells(row: dict[str, Any], tz: tzinfo) -> list[str]:
@@ -63,7 +66,7 @@ def _text_cells(row: dict[str, Any], tz: tzinfo) -> list[str]:
             row["language"], f"{row['severity']} {row['severity_set_by']}",
             export.local(row["opened_at"], tz), _first_response(row, tz),
             export.local(row["resolved_at"], tz), _escalation(row),
-            "-" if rating is None else f"{rating}/5"]
+            "-" if rating is None else f"{rating}/5", row["escalation_category"] or "-"]
 
 
 def _text_line(cells: list[str]) -> str:
@@ -157,8 +160,11 @@ def _echo_case(doc: dict[str, Any], tz: tzinfo) -> None:
                f"{doc['partner']} on {doc['channel']} in {doc['language']}")
     click.echo(f"  subject: {doc['subject']}")
     reasons = ", ".join(str(r) for r in doc["severity_reasons"])
-    click.echo(f"  severity {doc['severity']}, set by {doc['severity_set_by']}"
-               + (f" ({reasons})" if reasons and doc["severity_set_by"] == "auto" else ""))
+    if doc["severity_set_by"] == "agent":
+        click.echo(f"  severity {doc['severity']}, set by an agent")
+    else:
+        click.echo(f"  severity {doc['severity']}, set automatically"
+                   + (f" (decided by: {reasons})" if reasons else ""))
     click.echo(f"  agent: {doc['agent'] or '-'}")
     click.echo(f"  opened {at('opened_at')}, first response {at('first_response_at')}, "
                f"resolved {at('resolved_at')}"
@@ -168,7 +174,7 @@ def _echo_case(doc: dict[str, Any], tz: tzinfo) -> None:
         click.echo("  first-response target: none")
     else:
         click.echo(f"  first-response target {format_duration(doc['sla_target_minutes'])}, "
-                   f"due {at('sla_due_at')}: {doc['first_response']}")
+                   f"due {at('sla_due_at')}: {_OUTCOME[doc['first_response']]}")
     if doc["escalation"] is not None:
         click.echo(f"  escalation: {doc['escalation_category']}, requested "
                    f"{at('escalation_requested_at')}, {_escalation_words(doc)}")
