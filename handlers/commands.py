@@ -11,6 +11,7 @@ MODULES: list[str] = [
     "handlers.escalation_commands",
     "handlers.invoice_commands",
     "handlers.beta_commands",
+    "handlers.plan_commands",
     "handlers.satisfaction_commands",
 ]
 

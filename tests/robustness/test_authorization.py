@@ -7,9 +7,11 @@ The expectations come from DOMAIN.md ("Who is involved") and issues 3 and 4, not
 - /new is a partner's (a partner opens cases); /cases lists "their organization's" open cases,
   so it is for people with an organization: partners and an organization's dedicated TAM;
 - /status: the partner (own organization), agents and the admin; a dedicated TAM for their
-  organization (they are notified of its escalations and follow its cases);
+  organization (they are notified of its escalations and follow its cases); a TAM of the
+  community pool only the escalated cases it was notified of (issue 14), not this one;
 - /escalate: the partner (own organization), and an agent or TAM on the partner's behalf
-  (issue 4); a dedicated TAM only for their organization; a manager does not escalate;
+  (issue 4); a dedicated TAM only for their organization, a pool TAM only the cases it sees;
+  a manager does not escalate;
 - /escalations: partners get their own organization's numbers; agents, managers (and the
   admin) may ask for any organization (issue 4); a dedicated TAM only their organization;
 - /summary: managers on demand (DOMAIN, issue 4), and the admin;
@@ -23,6 +25,10 @@ The expectations come from DOMAIN.md ("Who is involved") and issues 3 and 4, not
 - /enrol and /live: "an admin or TAM enrols" (issue 14): TAMs and the admin; a dedicated TAM
   only for their organization (another organization, or its WABA, is answered like one that
   does not exist);
+- /plan and /tam: the partner and a dedicated TAM for their own organization (another
+  organization's name is answered like a name that does not exist); agents, the community
+  TAM pool, managers and the admin for any organization (issue 14);
+- /upgrade: a partner of the organization; agents and admins for them (issue 14);
 - somebody with no identity on the desk gets the no-access explanation for everything.
 A refusal is the not-allowed / no-access / not-found answer and changes no row (the inbound
 de-duplication key aside). "own" means the command works but only on the caller's own
@@ -75,7 +81,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "cases": {r: R for r in ROLES} | {"partner_own": A, "partner_other": OWN, "tam_own": A,
                                       "tam_other": OWN},
     "status": {r: R for r in ROLES} | {"partner_own": A, "agent": A, "tam_own": A,
-                                       "tam_pool": A, "admin": A},
+                                       "admin": A},
     "queue": AGENT_ONLY,
     "take": AGENT_ONLY,
     "reply": AGENT_ONLY,
@@ -84,10 +90,13 @@ EXPECTED: dict[str, dict[str, str]] = {
     "resolve": AGENT_ONLY,
     "reopen": AGENT_ONLY,
     "escalate": {r: R for r in ROLES} | {"partner_own": A, "agent": A, "tam_own": A,
-                                         "tam_pool": A, "admin": A},
+                                         "admin": A},
     "escalations": {r: A for r in ROLES} | {"none": R, "partner_other": OWN, "tam_other": R},
     "summary": {r: R for r in ROLES} | {"manager": A, "admin": A},
     "invoices": {r: R for r in ROLES} | {"partner_own": A, "agent": A, "admin": A},
+    "plan": {r: A for r in ROLES} | {"none": R, "partner_other": R, "tam_other": R},
+    "upgrade": {r: R for r in ROLES} | {"partner_own": A, "agent": A, "admin": A},
+    "tam": {r: A for r in ROLES} | {"none": R, "partner_other": R, "tam_other": R},
     "rate": {r: R for r in ROLES} | {"partner_own": A},
     "betas": EVERYONE,
     "beta": {r: R for r in ROLES} | {"partner_own": A, "partner_other": OWN},
@@ -115,6 +124,9 @@ SUCCESS = {
     "escalations": {"escalation.org_numbers", "escalation.org_numbers_pending"},
     "summary": {"escalation.summary.message"},
     "invoices": {"invoices.list", "invoices.none"},
+    "plan": {"plan_chat.plan"},
+    "upgrade": {"plan_chat.upgrade.highest"},  # A is on Premium, the highest plan
+    "tam": {"plan_chat.tam.dedicated"},
     "rate": {"satisfaction.thanks", "satisfaction.thanks_comment"},
     "betas": {"betas.list", "betas.list_staff"}, "beta": {"betas.registered"},
     "enrol": {"betas.enrolled"}, "live": {"betas.live"},
@@ -133,6 +145,7 @@ def command_text(world: World, name: str) -> str:
         "note": f"{n} internal remark", "severity": f"{n} 1", "resolve": f"{n} fixed",
         "reopen": str(r), "escalate": f"{n} oth",
         "escalations": world.org_name("A"), "summary": "2026-02",
+        "plan": world.org_name("A"), "upgrade": world.org_name("A"), "tam": world.org_name("A"),
         "invoices": world.org_name("A"), "rate": f"{r} 4 quick and clear",
         "beta": BETA, "enrol": f"{BETA} {world.org_name('A')} 100200300499 2026-03-20",
         "live": f"{BETA} {SEEDED_WABA['A']}",
