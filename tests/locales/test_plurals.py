@@ -244,7 +244,8 @@ def test_every_shipped_file_declares_its_languages_rule() -> None:
 def test_the_shipped_plural_entries() -> None:
     english = shipped().language("en").plurals
     assert {key: p.count for key, p in english.items()} == {
-        "error.too_long": "limit", "queue.list": "count", "escalation.confirm": "allowance"}
+        "error.too_long": "limit", "queue.list": "count", "escalation.confirm": "allowance",
+        "betas.reminder": "days"}
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
