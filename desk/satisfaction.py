@@ -26,7 +26,7 @@ from desk.cases import CaseConflict
 from desk.context import DeskContext
 from messages import actions
 from messages.types import Button, Reply
-from store.models import Case, Organization, SatisfactionRating, User
+from store.models import Case, CaseMessage, Organization, SatisfactionRating, User
 
 SCORES = (1, 2, 3, 4, 5)
 VERB = "rate"  # button data "rate:CASE:ROUND:SCORE" stands for /rate
@@ -67,6 +67,15 @@ def round_of(session: Session, case: Case, number: int) -> SatisfactionRating | 
         SatisfactionRating.case_id == case.id, SatisfactionRating.round == number))
 
 
+def _resolver_id(session: Session, case: Case) -> int | None:
+    """Who resolved the case last: the author of its latest 'resolved' system message."""
+    return session.scalar(
+        select(CaseMessage.author_id)
+        .where(CaseMessage.case_id == case.id, CaseMessage.kind == "system",
+               CaseMessage.text.startswith("resolved"))
+        .order_by(CaseMessage.id.desc()).limit(1))
+
+
 def ask(session: Session, desk: DeskContext, case: Case, resolver: User,
         now: datetime) -> SatisfactionRating | None:
     """After a resolution: record the round and queue one question to the partner who opened
@@ -102,7 +111,8 @@ def rate(session: Session, *, case: Case, partner: User, score: int, comment: st
     row = round_of(session, case, case.reopened_count)
     if row is None:  # resolved before ratings were asked, or the partner was not reachable
         row = SatisfactionRating(case_id=case.id, round=case.reopened_count, org_id=case.org_id,
-                                 agent_id=case.assignee_id, asked_at=case.resolved_at or now)
+                                 agent_id=case.assignee_id or _resolver_id(session, case),
+                                 asked_at=case.resolved_at or now)
         session.add(row)
         session.flush()
     actor = f"user:{partner.id}"

@@ -17,6 +17,7 @@ MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64  # bytes
 MAX_ALERT = 200  # answerCallbackQuery text
 _ROW_LABEL = 22  # buttons with labels up to this length share a row (up to three of them)
+_SCALE_LABEL = 3  # ... and up to eight labels this short (a 1-5 rating) share one row
 
 
 def utf16_len(text: str) -> int:
@@ -75,6 +76,8 @@ def keyboard(buttons: Iterable[Button], lang: str) -> InlineKeyboardMarkup | Non
     if not usable:
         return None
     if len(usable) <= 3 and all(len(b.text) <= _ROW_LABEL for b in usable):
+        return InlineKeyboardMarkup([usable])
+    if len(usable) <= 8 and all(len(b.text) <= _SCALE_LABEL for b in usable):
         return InlineKeyboardMarkup([usable])
     return InlineKeyboardMarkup([[b] for b in usable])
 
