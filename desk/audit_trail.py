@@ -2,8 +2,9 @@
 
 An entry is about an organization when it names it: its entity is that organization (by id),
 one of its cases, invoices or users (partners, its dedicated TAM), or its details carry
-"organization" equal to the organization's name (a user added to it, its fees, plan changes).
-Entries about every organization at once (a month close) belong to none.
+"organization" or "org" equal to the organization's name (a user added to it, its fees, plan
+changes, beta interest and enrolments). Entries about every organization at once (a month
+close, a new beta) belong to none.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from store.models import AuditEntry, Case, Invoice, Organization, User
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 1000
 STREAM_BATCH = 500
+NAME_KEYS = ("organization", "org")  # details keys that name an organization
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def about_org(org: Organization) -> ColumnElement[bool]:
             select(Invoice.number).where(Invoice.org_id == org.id))),
         and_(entity == "user", entity_id.in_(
             select(cast(User.id, String)).where(User.org_id == org.id))),
-        AuditEntry.details["organization"].as_string() == org.name,
+        *(AuditEntry.details[key].as_string() == org.name for key in NAME_KEYS),
     )
 
 

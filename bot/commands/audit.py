@@ -23,10 +23,10 @@ def _entry(row: Any) -> dict[str, Any]:
             "entity": row.entity, "entity_id": row.entity_id, "details": row.details or {}}
 
 
-def details_text(details: dict[str, Any]) -> str:
-    """key=value pairs, nested values as compact JSON: one readable line."""
-    return " ".join(f"{k}={v if isinstance(v, str) else export.json_text(v)}"
-                    for k, v in (details or {}).items())
+def details_text(details: dict[str, Any], separator: str = " ") -> str:
+    """key=value pairs, nested values as compact JSON: one readable line (or one pair a line)."""
+    return separator.join(f"{k}={v if isinstance(v, str) else export.json_text(v)}"
+                          for k, v in (details or {}).items())
 
 
 def _checked(value: str | None, option: str, longest: int) -> str | None:
@@ -46,13 +46,14 @@ def _echo_text(page: audit_trail.AuditPage, names: dict[str, str], tz: tzinfo,
         click.echo("no audit entries match" if filtered else "no audit entries")
         return
     zone = export.zone_name(tz)
+    terminal = stdout_is_terminal()  # there a table whose details wrap, one pair a line
     rows = [[export.local(e.at, tz, seconds=True), e.actor, e.action,
              f"{e.entity} {e.entity_id}" + (f" ({names[e.entity_id]})"
                                             if e.entity == "organization"
                                             and e.entity_id in names else ""),
-             details_text(e.details)] for e in page.entries]
+             details_text(e.details, "\n" if terminal else " ")] for e in page.entries]
     headers = [f"at ({zone})", "actor", "action", "about", "details"]
-    if stdout_is_terminal():
+    if terminal:
         _rich_table(headers, rows)
     else:
         print_table(headers, rows)
@@ -82,8 +83,8 @@ def _rich_table(headers: list[str], rows: list[list[str]]) -> None:
 @click.option("--org", "org_name",
               help="Only entries about this organization (any case): its own changes (entity "
                    "organization with its id), its cases, invoices and users, and entries whose "
-                   "details name it (\"organization\": NAME). A month close, about every "
-                   "organization at once, is about none.")
+                   "details name it (\"organization\" or \"org\": NAME). A month close or a new "
+                   "beta, about every organization at once, is about none.")
 @click.option("--since", type=export.SINCE,
               help="Only entries at or after this date (its midnight) or date and time "
                    "(YYYY-MM-DDTHH:MM), in the billing time zone unless an offset is given.")
