@@ -12,7 +12,7 @@ from desk import orgs, outbox
 from escalation import service
 from escalation import summary as summaries
 from escalation.categories import CODES, infer_category, parse_category
-from escalation.delivery import attachments, summary_reply
+from escalation.delivery import attachments, nothing_reply, summary_reply
 from handlers.registry import CommandContext, command
 from handlers.text import parse_case_number
 from messages import actions
@@ -214,12 +214,14 @@ def summary(ctx: CommandContext, args: list[str]) -> list[Reply]:
     if month > current:
         return [Reply("escalation.summary.future", {"month": locales.month_param(str(month))})]
     built = summaries.build(ctx.session, month, tz, now=now)
+    if built.is_empty:
+        return [nothing_reply(built)]  # one line, no empty files
     sla = sla_report.report(ctx.session, month, tz, now)  # first-response compliance
     replies = [summary_reply(built, ctx.language, sla)]
     sent = outbox.enqueue_for_user(
         ctx.session, ctx.desk, ctx.user,
         Reply("escalation.summary.files", {"month": locales.month_param(str(month))}),
-        purpose="summary", now=now, attachments=attachments(built),
+        purpose="summary", now=now, attachments=attachments(built, ctx.language),
     )
     if sent is not None:
         replies.append(Reply("escalation.summary.files_coming"))

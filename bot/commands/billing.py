@@ -28,7 +28,7 @@ from bot.commands.common import (
 from desk import orgs
 from locales.plurals import english_count
 
-SUMMARY_FORMATS = ("text", "json", "csv", "png")
+SUMMARY_FORMATS = ("text", "json", "csv", "agents-csv", "png")
 
 
 @click.command(cls=AdminCommand)
@@ -147,7 +147,8 @@ def _write(data: bytes, output: str | None) -> None:
 @click.command(cls=AdminCommand)
 @click.option("--month", type=MONTH, help="Billing month; default: the last closed month.")
 @click.option("--format", "fmt", type=click.Choice(SUMMARY_FORMATS, case_sensitive=False),
-              help="text (default), json, csv or png (png needs --output or a pipe).")
+              help="text (default), json, csv (per organization), agents-csv (satisfaction "
+                   "per agent) or png (png needs --output or a pipe).")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to this file instead of stdout.")
 @json_option
@@ -169,7 +170,7 @@ def summary(month: BillingMonth | None, fmt: str | None, output: str | None,
         data = render_png(built)
     else:
         render = {"text": summaries.to_text, "json": summaries.to_json,
-                  "csv": summaries.to_csv}[fmt]
+                  "csv": summaries.to_csv, "agents-csv": summaries.agents_csv}[fmt]
         content = render(built)
         data = (content if content.endswith("\n") else content + "\n").encode("utf-8")
     _write(data, output)

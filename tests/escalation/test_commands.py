@@ -180,7 +180,9 @@ def test_summary_on_demand_for_managers_only(world: World, desk: DeskContext) ->
         assert len(s.scalars(select(OutboxAttachment).where(
             OutboxAttachment.outbox_id == message.id)).all()) == 2
     ended = say(handler, manager, "/summary 2026-02", channel="slack")
-    assert keys(ended)[0] == "escalation.summary.message"  # an ended month: expired, if any
+    assert keys(ended) == ["summary.nothing"]  # nothing happened in February: one line
+    assert locales.render(ended.replies[0].key, ended.replies[0].params, "de").startswith(
+        "Februar 2026: nichts zusammenzufassen")
     assert keys(say(handler, manager, "/summary March", channel="slack")) == [
         "escalation.summary.bad_month"]
     assert keys(say(handler, manager, "/summary 2027-01", channel="slack")) == [

@@ -170,9 +170,9 @@ def test_a_month_that_has_not_ended_has_pending_requests_not_expired_ones(
 
     from escalation.chart import chart_title
 
-    assert chart_title(running, 2) == "Escalations 2026-03 so far: counted vs allowance, 1 pending"
-    assert chart_title(ended, 2) == "Escalations 2026-03: counted vs allowance"
-    assert chart_title(ended, 1) == "Escalations 2026-03: counted vs allowance (top 1 of 2)"
+    assert chart_title(running) == ("Escalations in March 2026 so far — preliminary (the month "
+                                    "has not ended)")
+    assert chart_title(ended) == "Escalations in March 2026 — preliminary (not closed yet)"
 
 
 @pytest.mark.parametrize(("lang", "pending", "expired"), [
