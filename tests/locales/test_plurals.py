@@ -245,7 +245,8 @@ def test_the_shipped_plural_entries() -> None:
     english = shipped().language("en").plurals
     assert {key: p.count for key, p in english.items()} == {
         "error.too_long": "limit", "queue.list": "count", "escalation.confirm": "allowance",
-        "betas.reminder": "days"}
+        "betas.reminder": "days", "summary.first_response": "decided",
+        "summary.satisfaction": "ratings", "summary.chart.more": "count"}
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
