@@ -205,21 +205,19 @@ def satisfaction_stats(session: Session, month: BillingMonth, tz: tzinfo) -> Sat
     latest round asked in the month. Lines are sorted by name; only those with a question.
     """
     rounds = _counted_rounds(session, month.start(tz), month.end(tz))
-    by_org: dict[int, list[SatisfactionRating]] = defaultdict(list)
+    by_org: dict[int | None, list[SatisfactionRating]] = defaultdict(list)
     by_agent: dict[int | None, list[SatisfactionRating]] = defaultdict(list)
     for row in rounds:
         by_org[row.org_id].append(row)
         by_agent[row.agent_id].append(row)
-    org_names = dict(session.execute(
-        select(Organization.id, Organization.name).where(Organization.id.in_(list(by_org))))
-        .tuples().all()) if by_org else {}
-    agent_ids = [a for a in by_agent if a is not None]
-    agent_names = dict(session.execute(
-        select(User.id, User.name).where(User.id.in_(agent_ids))).tuples().all()) \
-        if agent_ids else {}
+    org_names: dict[int, str] = {
+        key: name for key, name in session.execute(
+            select(Organization.id, Organization.name).where(Organization.id.in_(list(by_org))))}
+    agent_names: dict[int, str] = {
+        key: name for key, name in session.execute(
+            select(User.id, User.name).where(User.id.in_([a for a in by_agent if a is not None])))}
 
-    def lines(groups: dict[int, list[SatisfactionRating]] | dict[int | None,
-                                                                  list[SatisfactionRating]],
+    def lines(groups: dict[int | None, list[SatisfactionRating]],
               names: dict[int, str]) -> tuple[SatisfactionLine, ...]:
         made = [_line(key, names.get(key, "?") if key is not None else "-",
                       [r.rating for r in group if r.rating is not None], len(group))
