@@ -98,9 +98,10 @@ def list_cmd(month: BillingMonth | None, as_json: bool) -> None:
         emit_json({"month": str(when), "organizations": [v.as_dict() for v in views]})
         return
     print_table(
-        ["name", "currency", "billing model", f"plan {when}", "partner ids"],
+        ["name", "currency", "billing model", f"plan {when}", "cycle", "partner ids"],
         [[v.org.name, v.org.currency, v.org.billing_model,
-          None if v.terms is None else v.terms.name, len(v.partner_ids)] for v in views],
+          None if v.terms is None else v.terms.name, None if v.cycle is None else v.cycle.cycle,
+          len(v.partner_ids)] for v in views],
         empty="no organizations yet (add one: supportdesk org add NAME ...)",
     )
 
