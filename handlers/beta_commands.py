@@ -39,7 +39,7 @@ def _partner_betas(ctx: CommandContext) -> list[Reply]:
     notes = ""
     if org.beta_banned_at is not None:
         key, params = betas.ban_reply_params(ctx.session, org)
-        notes = locales.render(key, params, lang)
+        notes = "\n\n" + locales.render(key, params, lang)
     if not found:
         return [Reply("betas.none", {"notes": notes})]
     counts = betas.figures(ctx.session, [b.id for b in found])
