@@ -89,8 +89,8 @@ def _rich_table(headers: list[str], rows: list[list[str]]) -> None:
               help="Only entries at or after this date (its midnight) or date and time "
                    "(YYYY-MM-DDTHH:MM), in the billing time zone unless an offset is given.")
 @click.option("--actor", metavar="ID",
-              help="Only entries by this actor: 'scheduler', 'user:12', 'cli' (any login: "
-                   "'cli' also matches 'cli:alice') or 'cli:alice'.")
+              help="Only entries by this actor: 'scheduler', 'user:12' ('user': any user), "
+                   "'cli' (any login: 'cli' also matches 'cli:alice') or 'cli:alice'.")
 @click.option("--action", metavar="PREFIX",
               help="Only actions starting so: 'plan' (plan.add, plan.assign...), 'case.resolve'.")
 @click.option("--limit", type=WholeNumber(1, MAX_PER_PAGE),
