@@ -159,7 +159,7 @@ def plan_reply(ctx: CommandContext, org: Organization) -> Reply:
         "org": org.name, "month": locales.month_param(view.month), "plan": t.display_name,
         "since": since, "fee": fee_text(view.fee, org.currency, cycle, lang), "extra": extra,
         "free": t.free_escalations,
-        "overflow": locales.money_param(t.overflow_price, org.currency),
+        "overflow_price": locales.money_param(t.overflow_price, org.currency),
         "tam": locales.text(f"plan_chat.tam_kind.{t.tam_kind}", lang),
         "priority": locales.text("plan_chat.priority.high" if t.queue_priority > 0
                                  else "plan_chat.priority.normal", lang),
