@@ -80,7 +80,7 @@ def _rich_table(headers: list[str], rows: list[list[str]]) -> None:
 
 
 @click.command(cls=AdminCommand)
-@click.option("--org", "org_name",
+@click.option("--org", "org_name", metavar="NAME",
               help="Only entries about this organization (any case): its own changes (entity "
                    "organization with its id), its cases, invoices and users, and entries whose "
                    "details name it (\"organization\" or \"org\": NAME). A month close or a new "

@@ -83,7 +83,8 @@ def _described(wanted: CaseFilter) -> str:
 
 
 @click.command(cls=AdminCommand)
-@click.option("--org", "org_name", help="Only this organization's cases (any case).")
+@click.option("--org", "org_name", metavar="NAME",
+              help="Only this organization's cases (any case).")
 @click.option("--month", type=MONTH,
               help="Only cases opened in this month (YYYY-MM, billing time zone); default: all.")
 @click.option("--status", type=click.Choice(STATUSES, case_sensitive=False),
