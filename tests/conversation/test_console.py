@@ -167,19 +167,20 @@ def test_buttons_are_numbered_across_the_session_and_pressed_by_number(
 
 def test_files_a_message_carries_are_saved_and_their_paths_printed(
         typist: Typist, tmp_path: Path) -> None:
+    typist.type("Our API is down for all customers since this morning, please help")  # Pat
     typist.type(":as Morgan")
-    text = typist.type("/summary 2026-02")
+    text = typist.type("/summary 2026-03")  # the month of that case, so far
     assert "CSV for finance and chart attached." in text
     folder = tmp_path / "files"
-    csv, png = folder / "escalations-2026-02.csv", folder / "escalations-2026-02.png"
+    csv, png = folder / "escalations-2026-03.csv", folder / "escalations-2026-03.png"
     assert f"attached: {csv} (text/csv," in text and f"attached: {png} (image/png," in text
     assert csv.read_text(encoding="utf-8").startswith("month,organization,")
     assert png.read_bytes().startswith(b"\x89PNG")
-    again = typist.type("/summary 2026-02")  # an earlier file is never overwritten
-    assert f"attached: {folder / 'escalations-2026-02-2.csv'}" in again
+    again = typist.type("/summary 2026-03")  # an earlier file is never overwritten
+    assert f"attached: {folder / 'escalations-2026-03-2.csv'}" in again
     assert sorted(p.name for p in folder.iterdir()) == [
-        "escalations-2026-02-2.csv", "escalations-2026-02-2.png",
-        "escalations-2026-02.csv", "escalations-2026-02.png"]
+        "escalations-2026-03-2.csv", "escalations-2026-03-2.png",
+        "escalations-2026-03.csv", "escalations-2026-03.png"]
 
 
 def test_an_attachment_name_cannot_leave_the_folder() -> None:

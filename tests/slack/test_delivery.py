@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from store.models import OutboxMessage
+from billing.months import BillingMonth
+from store.models import Case, OutboxMessage
 from tests.slack.conftest import PEOPLE
 from tests.slack.harness import AGENTS, SlackDesk, dm_channel, prefix, wait_until
 
@@ -76,7 +78,10 @@ def test_partner_text_cannot_mention_or_link_in_the_agents_room(slack: SlackDesk
 
 
 def test_summary_files_are_uploaded_with_their_text_once(slack: SlackDesk) -> None:
-    asked = slack.command(PEOPLE.morgan, "summary")
+    slack.dm(PEOPLE.hans, OUTAGE)  # a case, so that its month has something to summarize
+    opened = wait_until(lambda: slack.scalar(select(Case.opened_at)), "the case")
+    month = BillingMonth.of(opened, ZoneInfo("UTC"))  # the desk's default billing time zone
+    asked = slack.command(PEOPLE.morgan, f"summary {month}")
     slack.wait_response(asked, prefix("escalation.summary.files_coming", "en"))
     complete = slack.fake.wait_for(lambda: slack.fake.calls("files.completeUploadExternal"),
                                    what="the upload to complete")[0]
