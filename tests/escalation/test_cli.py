@@ -108,3 +108,20 @@ def test_summary_text_names_the_categories_in_english(run, acme: int) -> None:  
     doc = json.loads(run("summary", "--month", "2026-03", "--json").stdout)
     assert doc["by_category"] == {"oth": 4}
     assert doc["by_category_name"] == {"Other issue affecting operations": 4}
+
+
+def test_summary_csv_has_service_quality_and_agents_csv(run, acme: int) -> None:  # type: ignore[no-untyped-def]
+    rows = list(csv.DictReader(io.StringIO(
+        run("summary", "--month", "2026-03", "--format", "csv").stdout)))
+    assert [(r["organization"], r["first_response_share_percent"], r["satisfaction_average"],
+             r["satisfaction_asked"]) for r in rows] == [("Acme Corp", "", "", "0")]
+    agents = run("summary", "--month", "2026-03", "--format", "agents-csv")
+    assert agents.exit_code == 0
+    assert agents.stdout.splitlines() == [
+        "month,agent,satisfaction_average,satisfaction_ratings,satisfaction_asked,"
+        "satisfaction_response_rate_percent"]
+    doc = json.loads(run("summary", "--month", "2026-03", "--json").stdout)
+    assert (doc["preliminary"], doc["satisfaction"]["asked"]) == (True, 0)
+    assert "agents-csv" in run("summary", "--help").stdout
+    bad = run("summary", "--month", "2026-03", "--format", "xlsx")
+    assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1
