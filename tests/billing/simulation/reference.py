@@ -243,35 +243,39 @@ class Reference:
                 value = cents
         return value
 
-    def _explicit(self, org_id: int, month: Month, at: datetime) -> tuple[str, str] | None:
-        """The explicit assignment effective in exactly this month (the latest recorded)."""
-        found = None
-        for when, org, m, plan, cycle in self._assignments:
-            if when <= at and org == org_id and m == month:
-                found = (plan, cycle)
-        return found
-
-    def _first_assigned(self, org_id: int, at: datetime) -> Month | None:
-        months = [m for when, org, m, _, _ in self._assignments if when <= at and org == org_id]
-        return min(months) if months else None
-
-    def _closed(self, org_id: int, month: Month, at: datetime) -> _Close | None:
-        close = self._closes.get((org_id, month))
-        return close if close is not None and close.at <= at else None
-
     def plan_of(self, org_id: int, month: Month, at: datetime) -> str | None:
         """The plan in force in `month` given what was known at instant `at`."""
-        closed = self._closed(org_id, month, at)
-        if closed is not None:
-            return closed.plan  # 1. a closed month keeps the plan it was billed with
-        explicit = self._explicit(org_id, month, at)
-        if explicit is not None:
-            return explicit[0]  # 2. an explicit assignment decides its month
-        first = self._first_assigned(org_id, at)
-        if first is None or month < first:
-            return None  # no plan before the first assignment
-        previous = self.plan_of(org_id, month - 1, at)
-        assert previous is not None
+        return self.plans_until(org_id, month, at).get(month)
+
+    def plans_until(self, org_id: int, until: Month, at: datetime) -> dict[Month, str]:
+        """The plan in force in every month from the first assignment to `until`, given what
+        was known at instant `at` (months without a plan are absent)."""
+        fees: dict[Month, int] = {}
+        for when, org, m, cents in self._fees:
+            if when <= at and org == org_id:
+                fees[m] = cents  # a later record of the same month is a correction
+        explicit: dict[Month, str] = {}
+        for when, org, m, plan, _ in self._assignments:
+            if when <= at and org == org_id:
+                explicit[m] = plan
+        closed = {m: c.plan for (org, m), c in self._closes.items()
+                  if org == org_id and c.at <= at}
+        out: dict[Month, str] = {}
+        if not explicit:
+            return out  # no plan before the first assignment
+        month = min(explicit)
+        while month <= until:
+            out[month] = self._derive(month, out, explicit, fees, closed)
+            month = month + 1
+        return out
+
+    def _derive(self, month: Month, plans: dict[Month, str], explicit: dict[Month, str],
+                fees: dict[Month, int], closed: dict[Month, str]) -> str:
+        if month in closed:
+            return closed[month]  # 1. a closed month keeps the plan it was billed with
+        if month in explicit:
+            return explicit[month]  # 2. an explicit assignment decides its month
+        previous = plans[month - 1]
         terms = self.plans[previous]
         if terms.upgrade_to is None or terms.upgrade_above_cents is None:
             return previous
@@ -279,13 +283,12 @@ class Reference:
         # same plan, stopping after a month with an explicit assignment.
         k = month - 1
         while True:
-            if self.fees(org_id, k, at) > terms.upgrade_above_cents:
+            if fees.get(k, 0) > terms.upgrade_above_cents:
                 return terms.upgrade_to
-            if self._closed(org_id, k, at) is None or self._explicit(org_id, k, at) is not None:
+            if k not in closed or k in explicit:
                 return previous
             k = k - 1
-            before = self._closed(org_id, k, at)
-            if before is None or before.plan != previous:
+            if closed.get(k) != previous:
                 return previous
 
     def cycle_of(self, org_id: int, month: Month, at: datetime) -> tuple[str, Month] | None:
@@ -303,6 +306,12 @@ class Reference:
             return False
         cycle, start = found
         return (month.index - start.index) % CYCLE_MONTHS[cycle] == 0
+
+    def planned_changes(self, org_id: int, at: datetime) -> list[Month]:
+        """Months after the current one that already have an explicit assignment."""
+        current = self.month_of(at)
+        return sorted({m for when, org, m, _, _ in self._assignments
+                       if when <= at and org == org_id and m > current})
 
     def next_cycle_start(self, org_id: int, at: datetime) -> Month:
         """Where an explicit plan or cycle change asked at `at` takes effect.
