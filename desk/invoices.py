@@ -179,6 +179,10 @@ def pay(session: Session, desk: DeskContext, invoice: Invoice, amount: Decimal, 
     if day > today:
         raise PaymentRefused(f"the payment date {day.isoformat()} is in the future (today is "
                              f"{today.isoformat()} in {getattr(tz, 'key', tz)})")
+    billed_from = date.fromisoformat(f"{invoice.month}-01")
+    if day < billed_from:
+        raise PaymentRefused(f"the payment date {day.isoformat()} is before {invoice.month}, "
+                             f"the month invoice {invoice.number} bills")
     cents = _cents(amount, invoice.currency)
     if is_paid(invoice):
         raise PaymentRefused(f"invoice {invoice.number} is already paid")

@@ -97,6 +97,7 @@ def test_payments_are_exact_and_refusals_change_nothing(world: World, sessions,
         ("10.005", "card", None, "more than two decimals"),
         ("10", "cash", None, "unknown payment method"),
         ("10", "card", date(2026, 4, 4), "in the future"),
+        ("10", "card", date(2026, 2, 28), "before 2026-03, the month invoice"),
     ]
     for amount, method, paid_on, message in refusals:
         with pytest.raises(PaymentRefused, match=message):
