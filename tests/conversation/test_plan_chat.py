@@ -483,3 +483,20 @@ def test_help_lists_the_commands_each_role_may_use(world: World, person: str) ->
                 "tina": {"plan", "tam"}, "morgan": {"plan", "tam"},
                 "root": {"plan", "upgrade", "tam"}}[person]
     assert {"plan", "upgrade", "tam"} & set(names) == expected
+
+
+def test_two_partners_confirming_at_once_assign_once(world: World) -> None:
+    from tests.conversation.test_concurrency import at_once
+
+    h, w = world.h, world
+    kim = h.add_person("Kim", "partner", w.org)
+    press = buttons(h.send(w.pat, "/upgrade"))[0]
+    results = at_once(lambda: h.send(w.pat, action=press),
+                      lambda: h.send(kim, "/upgrade premium confirm"))
+    assert sorted(k for r in results for k in keys(r)) == [
+        "plan_chat.upgrade.already_planned", "plan_chat.upgrade.done"]
+    assert rows(h, w.org)[-1] == ("2026-04", "premium", "partner", "monthly")
+    with transaction(h.desk.sessions) as s:
+        assigned = s.scalars(select(AuditEntry).where(AuditEntry.action == "plan.assign",
+                                                      AuditEntry.actor.like("user:%"))).all()
+    assert len(assigned) == 1
