@@ -246,7 +246,9 @@ def test_the_shipped_plural_entries() -> None:
     assert {key: p.count for key, p in english.items()} == {
         "error.too_long": "limit", "queue.list": "count", "escalation.confirm": "allowance",
         "betas.reminder": "days", "summary.first_response": "decided",
-        "summary.satisfaction": "ratings", "summary.chart.more": "count"}
+        "summary.satisfaction": "ratings", "summary.chart.more": "count",
+        "home.cases.more": "count", "home.invoices.more": "count", "home.queue.more": "count",
+        "home.month.more_orgs": "count"}
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -310,6 +312,7 @@ NUMBER_NEUTRAL = {
     "escalation.summary.message", "sla.summary.row", "sla.summary.resolved_without_response",
     "sla.duration.minutes", "sla.duration.hours", "sla.duration.hours_only",
     "sla.duration.days", "sla.duration.days_only",
+    "home.queue.title", "home.month.cases", "home.month.escalations", "home.month.org",
 }
 # their {total} is an amount of money
 NOT_COUNTS = {"escalation.summary.total_line", "invoices.line", "invoices.line_partial"}
