@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 import locales
-from desk import betas
+from bot import scheduler
+from desk import beta_deadlines, betas
 from desk.beta_deadlines import run_beta_deadlines
 from desk.context import DeskContext
 from messages.types import Outcome
@@ -461,3 +462,18 @@ def test_help_lists_the_beta_commands_by_role(cast: Cast) -> None:
     tam = text_of(h.send(cast.tina, "/help"))
     assert "/enrol BETA" in tam and "/live BETA WABA" in tam and "/beta NAME" not in tam
 
+
+
+def test_the_scheduler_runs_the_launch_date_job_hourly(cast: Cast) -> None:
+    h = cast.h
+    publish(h)
+    h.send(cast.tina, f"/enrol {BETA} Acme Messaging 1001 2026-03-12")
+    handle = scheduler.start_scheduler(None, h.desk)
+    try:
+        job = handle.scheduler.get_job(f"periodic-{beta_deadlines.JOB_NAME}")
+        assert job is not None and job.trigger.interval == timedelta(hours=1)
+        job.func()  # what the scheduler calls every hour
+        job.func()
+    finally:
+        handle.shutdown()
+    assert count(h, OutboxMessage, OutboxMessage.key == "betas.reminder") == 3  # once each
