@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select, update
@@ -37,6 +37,11 @@ def billing_today(now: datetime, tz: tzinfo) -> date:
     if now.tzinfo is None:
         raise ValueError("billing_today needs an aware datetime")
     return now.astimezone(tz).date()
+
+
+def overdue_since(invoice: Invoice) -> date:
+    """The first day an unpaid invoice is overdue: the day after its due date."""
+    return invoice.due_on + timedelta(days=1)
 
 
 def is_paid(invoice: Invoice) -> bool:

@@ -6,7 +6,7 @@ like a name that does not exist), agents and admins (`/invoices ORGANIZATION`).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ import locales
 from billing.money import Money
 from desk import invoices, orgs
 from desk.context import DeskContext
+from desk.invoices import overdue_since
 from handlers.registry import BadArguments, CommandContext, command
 from messages.types import Reply
 from store.models import Invoice, Organization
@@ -26,11 +27,6 @@ MAX_NAME = 120  # longer than any organization name: a malformed argument
 def today_of(desk: DeskContext, now: datetime) -> date:
     """The billing-time-zone date that 'overdue' is measured on."""
     return invoices.billing_today(now, desk.billing_tz)
-
-
-def overdue_since(invoice: Invoice) -> date:
-    """The first day an unpaid invoice is overdue: the day after its due date."""
-    return invoice.due_on + timedelta(days=1)
 
 
 def _money(cents: int, currency: str) -> dict[str, list[str]]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 import click
+from sqlalchemy.orm import Session
 
 from billing.cycles import CYCLES
 from billing.months import BillingMonth
@@ -16,8 +20,10 @@ from bot.commands._admin import (
     unit_of_work,
 )
 from bot.commands.common import MONTH, emit_json, json_option, say_month
-from desk import orgs
+from desk import invoices, orgs
+from desk.invoices import billing_today
 from desk.orgs import BILLING_MODELS, OrgMonth
+from store.models import Organization
 
 
 @click.group(cls=AdminGroup)
@@ -114,13 +120,33 @@ def list_cmd(month: BillingMonth | None, as_json: bool) -> None:
 def show_cmd(name: str, month: BillingMonth | None, as_json: bool) -> None:
     """Show organization NAME in a month: plan, allowance, fee, partner ids, license fees."""
     chosen = month_of_desk(month, "current")
-    with unit_of_work() as (session, _desk, _now):
-        view = orgs.describe(session, orgs.get_org(session, name), chosen.month)
+    with unit_of_work() as (session, desk, now):
+        target = orgs.get_org(session, name)
+        view = orgs.describe(session, target, chosen.month)
+        onboarding = _onboarding(session, target, billing_today(now, desk.billing_tz))
     say_month(chosen, as_json)
     if as_json:
-        emit_json(view.as_dict())
+        emit_json({**view.as_dict(), "onboarding": onboarding})
+        return
+    _echo_org(view)
+    if onboarding["blocked"]:
+        click.echo(f"  onboarding:     BLOCKED: invoice {onboarding['invoice']} overdue since "
+                   f"{onboarding['overdue_since']}, balance {onboarding['balance']} "
+                   f"{target.currency}")
+    elif target.billing_model == "direct-paid":
+        click.echo("  onboarding:     not blocked (no overdue plan invoice)")
     else:
-        _echo_org(view)
+        click.echo("  onboarding:     never blocked (partner-paid)")
+
+
+def _onboarding(session: Session, target: Organization, today: date) -> dict[str, Any]:
+    """Whether onboarding of new clients is blocked, and by which overdue invoice."""
+    block = invoices.onboarding_block(session, target, today)
+    if block is None:
+        return {"blocked": False, "invoice": None, "overdue_since": None, "balance": None}
+    return {"blocked": True, "invoice": block.number,
+            "overdue_since": invoices.overdue_since(block).isoformat(),
+            "balance": str(invoices.balance(block).amount)}
 
 
 @org.command("set")
