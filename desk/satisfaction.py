@@ -102,7 +102,7 @@ def rate(session: Session, *, case: Case, partner: User, score: int, comment: st
     partner may see the case, ideally with the case row locked).
 
     Refused (CaseConflict) when the case is open, or when this resolution is rated already,
-    except that a comment may be added once with the same score to a rating made without one.
+    except that whoever rated without a comment may add one once, with the same score.
     """
     if score not in SCORES:
         raise ValueError(f"a rating is 1..5, not {score}")
@@ -117,7 +117,8 @@ def rate(session: Session, *, case: Case, partner: User, score: int, comment: st
         session.flush()
     actor = f"user:{partner.id}"
     if row.rating is not None:
-        if comment and row.comment is None and score == row.rating:
+        if (comment and row.comment is None and score == row.rating
+                and row.rated_by_id == partner.id):
             row.comment = comment
             audit.record(session, actor=actor, action="case.rating_comment", entity="case",
                          entity_id=case.id, details={"round": row.round, "comment": comment},

@@ -76,7 +76,9 @@ def test_the_partner_is_asked_once_after_the_notice_and_rates_with_a_button(
         assert again.replies[0].params == {"number": number, "score": 4}
     assert rows(h, number) == [(0, 4, None, w.alex.id)]
 
-    # a comment may follow once, with the same score
+    # a comment may follow once, with the same score, from whoever rated
+    kim = h.add_person("Kim", "partner", w.org)
+    assert keys(h.send(kim, f"/rate {number} 4 me too")) == ["satisfaction.already_rated"]
     added = h.send(w.pat, f"/rate {number} 4 Quick and clear, thanks")
     assert keys(added) == ["satisfaction.comment_added"]
     assert rows(h, number) == [(0, 4, "Quick and clear, thanks", w.alex.id)]
