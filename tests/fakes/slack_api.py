@@ -54,6 +54,7 @@ class FakeSlackApi:
         self._locales: dict[str, str] = {}
         self._ts = itertools.count(1)
         self._file_ids = itertools.count(1)
+        self._view_ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.socket_mode_url: str | None = None  # what apps.connections.open hands out
@@ -129,6 +130,11 @@ class FakeSlackApi:
     def calls(self, method: str | None = None) -> list[Call]:
         with self._lock:
             return [c for c in self._calls if method is None or c.method == method]
+
+    def views(self, user_id: str) -> list[dict[str, Any]]:
+        """The Home tab views published (accepted) for a user, oldest first."""
+        return [c.params["view"] for c in self.calls("views.publish")
+                if c.ok and c.params.get("user_id") == user_id]
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0,
                  what: str = "condition") -> Any:
@@ -215,6 +221,8 @@ class FakeSlackApi:
         if method == "conversations.open":
             users = str(params.get("users", ""))
             return {"ok": True, "channel": {"id": "D" + users.lstrip("UW")}}
+        if method == "views.publish":
+            return self._publish(params)
         if method == "files.getUploadURLExternal":
             with self._lock:
                 file_id = f"F{next(self._file_ids):08d}"
@@ -225,6 +233,21 @@ class FakeSlackApi:
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")}
                                           for f in files]}
         return {"ok": False, "error": "unknown_method"}
+
+    def _publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        """views.publish as Slack checks it: a user, a home view, at most 100 blocks."""
+        view = params.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+            params["view"] = view
+        if not params.get("user_id") or not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        blocks = view.get("blocks")
+        if view.get("type") != "home" or not isinstance(blocks, list) or len(blocks) > 100:
+            return {"ok": False, "error": "invalid_blocks"}
+        with self._lock:
+            view_id = f"V{next(self._view_ids):08d}"
+        return {"ok": True, "view": {**view, "id": view_id, "team_id": TEAM_ID}}
 
 
 def _json_or_form(body: bytes, headers: dict[str, str]) -> dict[str, Any]:

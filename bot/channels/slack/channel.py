@@ -19,12 +19,14 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.channels.base import outbox_loop, park, settle
 from bot.channels.slack import replay as slack_replay
 from bot.channels.slack import translate
+from bot.channels.slack.home import HomeTab
 from bot.channels.slack.http import SlackHttpServer
 from bot.channels.slack.render import ACTION_ID_PATTERN, Rendered, render, respond_payload
 from bot.channels.slack.send import SlackSender
 from bot.channels.slack.users import UserHints
 from bot.settings import Settings, SettingsError
 from desk.context import DeskContext
+from handlers import home as dashboards
 from messages.types import INTERNAL, Incoming, Outcome
 
 log = logging.getLogger("supportdesk.slack")
@@ -92,6 +94,11 @@ class SlackChannel:
         self.identity = BotIdentity(self.client)
         self.hints = UserHints(self.outbox_client)  # no waiting on rate limits
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-listener")
+        # The Home tab: dashboards built and published by a worker thread of its own.
+        self.home = HomeTab(
+            self.client, lambda user, hint: dashboards.dashboard(desk, NAME, user, hint),
+            hint=lambda user: self.hints.get(user).locale,
+            signature=lambda: dashboards.queue_signature(desk))
 
         # bolt passes arguments by parameter name, so it gets plain functions, not methods.
         def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
@@ -115,6 +122,9 @@ class SlackChannel:
                       respond: Callable[..., Any]) -> None:
             self._on_action(body, action, respond)
 
+        def on_home_opened(event: dict[str, Any]) -> None:
+            self._on_home_opened(event)
+
         self.app = App(
             client=self.client,
             authorize=authorize,
@@ -131,6 +141,7 @@ class SlackChannel:
         )
         self.app.event("message")(on_message)
         self.app.event("app_mention")(on_mention)
+        self.app.event("app_home_opened")(on_home_opened)
         self.app.command(COMMAND)(ack=ack_now, lazy=[on_command])
         self.app.action(ACTION_ID_PATTERN)(ack=ack_now, lazy=[on_action])
 
@@ -159,7 +170,14 @@ class SlackChannel:
         # NotStored answers non-2xx: Slack delivers the event again.
         settle(outcome, f"slack event {incoming.update_id}", last_try=True,
                park_it=lambda: self._park("event", body))
+        self._changed(incoming, outcome)
         return outcome
+
+    def _changed(self, incoming: Incoming, outcome: Outcome) -> None:
+        """An update was handled: the Home tabs that show it are refreshed (not for one seen
+        before, nor one that failed and stored nothing)."""
+        if outcome.failure is None and not outcome.duplicate:
+            self.home.updated(incoming.user_id)
 
     def _park(self, kind: str, body: dict[str, Any],
               action: dict[str, Any] | None = None) -> bool:
@@ -218,6 +236,7 @@ class SlackChannel:
         if outcome.failure == INTERNAL:  # acknowledged already: Slack will not send it again
             self._park("command", body)
         self._answer_ephemeral(incoming, outcome, respond)
+        self._changed(incoming, outcome)
 
     def _on_action(self, body: dict[str, Any], action: dict[str, Any],
                    respond: Callable[..., Any]) -> None:
@@ -226,7 +245,17 @@ class SlackChannel:
         outcome = self.handle(incoming)
         if outcome.failure == INTERNAL:  # acknowledged already: Slack will not send it again
             self._park("action", body, action)
-        self._answer_ephemeral(incoming, outcome, respond)
+        if translate.from_home(body):  # no channel and no response_url: answer in the DM
+            self._answer_in_dm(incoming, outcome)
+        else:
+            self._answer_ephemeral(incoming, outcome, respond)
+        self._changed(incoming, outcome)
+
+    def _on_home_opened(self, event: dict[str, Any]) -> None:
+        """The Home tab was opened: its dashboard is built and published by the worker."""
+        user = event.get("user")
+        if event.get("tab") == "home" and user:  # the Messages tab opens nothing
+            self.home.opened(str(user))
 
     # -- answering the sender ---------------------------------------------------------------
     def _answer_in_chat(self, incoming: Incoming, outcome: Outcome,
@@ -261,6 +290,23 @@ class SlackChannel:
                 except SlackClientError as exc2:
                     log.warning("ephemeral answer to %s failed: %s", incoming.user_id, exc2)
 
+    def _answer_in_dm(self, incoming: Incoming, outcome: Outcome) -> None:
+        """Replies to a press on the Home tab: a message in the person's DM with the app (a
+        user id as channel), else an ephemeral message there."""
+        for reply in outcome.replies:
+            rendered = render(reply, outcome.language)
+            try:
+                self._post(incoming.user_id, None, rendered)
+            except SlackClientError as exc:
+                log.info("DM answer to %s failed (%s); answering ephemerally", incoming.user_id,
+                         exc)
+                try:
+                    self.client.chat_postEphemeral(channel=incoming.user_id,
+                                                   user=incoming.user_id, text=rendered.text,
+                                                   blocks=rendered.blocks)
+                except SlackClientError as exc2:
+                    log.warning("ephemeral answer to %s failed: %s", incoming.user_id, exc2)
+
     def _post(self, chat_id: str, thread_ts: str | None, rendered: Rendered) -> None:
         self.client.chat_postMessage(channel=chat_id, thread_ts=thread_ts, text=rendered.text,
                                      blocks=rendered.blocks, unfurl_links=False,
@@ -289,6 +335,7 @@ class SlackChannel:
         finally:
             await asyncio.to_thread(close)
             await asyncio.to_thread(self.executor.shutdown, True)
+            await asyncio.to_thread(self.home.stop)
             log.info("slack: stopped")
 
 

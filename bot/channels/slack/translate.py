@@ -106,9 +106,15 @@ def from_command(body: dict[str, Any], *, locale_hint: str | None = None,
     )
 
 
+def from_home(body: dict[str, Any]) -> bool:
+    """A press on a view (the App Home tab): no channel, no message, no response_url."""
+    return (body.get("container") or {}).get("type") == "view"
+
+
 def from_action(body: dict[str, Any], action: dict[str, Any], *,
                 locale_hint: str | None = None, display_name: str | None = None) -> Incoming:
-    """A pressed Block Kit button: its value is the desk's compact action string."""
+    """A pressed Block Kit button: its value is the desk's compact action string. A press on
+    the Home tab is a private one of the person (chat_id: their user id, for the DM)."""
     user_id = str((body.get("user") or {}).get("id"))
     container = body.get("container") or {}
     channel_id = str((body.get("channel") or {}).get("id") or container.get("channel_id")
@@ -127,5 +133,5 @@ def from_action(body: dict[str, Any], action: dict[str, Any], *,
         display_name=display_name,
         action=str(action.get("value") or ""),
         reply_to_message_id=message_ts,
-        is_private=channel_id.startswith("D"),
+        is_private=channel_id.startswith("D") or from_home(body),
     )
