@@ -28,7 +28,7 @@ from store.db import transaction
 from store.models import Case, User
 from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, FakeSlackApi
 from tests.slack.conftest import PEOPLE
-from tests.slack.harness import SIGNING_SECRET, SlackDesk, dm_channel, sign, wait_until
+from tests.slack.harness import REPO, SIGNING_SECRET, SlackDesk, dm_channel, sign, wait_until
 
 HANS, ALEX, MORGAN, ROOT, NOBODY = "U0HANS", "U0ALEX", "U0MORGAN", "U0ROOT", "U0NOBODY"
 OUTAGE = "Hallo, die API ist für alle unsere Kunden ausgefallen, keine Nachricht geht raus."
@@ -275,3 +275,22 @@ def test_the_running_desk_publishes_a_partners_home(slack: SlackDesk) -> None:
     assert shown[0] == "Support-Desk · Müller Messaging GmbH"
     assert any(t.startswith(f"#{number} · Schweregrad 1 · ") for t in shown)
     assert {c.params["user_id"] for c in slack.fake.calls("views.publish")} == {PEOPLE.hans}
+
+
+def test_a_press_on_the_tab_is_answered_ephemerally_when_the_dm_fails(home: Home) -> None:
+    home.dm(HANS, OUTAGE)
+    (number,) = home.case_ids()
+    home.open_home(ALEX)
+    (view,) = home.wait_views(ALEX)
+    home.fake.fail_next("chat.postMessage", error="channel_not_found", channel=ALEX)
+    home.press_on_home(ALEX, view, accessories(view)[0])
+    fallback = home.fake.wait_for(lambda: home.fake.calls("chat.postEphemeral"),
+                                  what="the ephemeral answer")[0]
+    assert fallback.params["user"] == ALEX
+    assert fallback.params["text"].startswith(f"You took case #{number}.")
+
+
+def test_the_manifest_turns_the_home_tab_on() -> None:
+    manifest = (REPO / "slack" / "manifest.yml").read_text(encoding="utf-8")
+    assert "    home_tab_enabled: true\n" in manifest
+    assert "    bot_events:\n      - app_home_opened\n" in manifest
