@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import SettingsError
@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     sla_check_seconds: int = Field(default=60, ge=5)
     invoice_grace_days: int = Field(default=0, ge=0, le=365)
 
+    # Optional AI assistance (README "AI assistance"): off unless AI_TRIAGE or AI_TRANSLATE is on.
+    ai_base_url: str | None = None
+    ai_model: str | None = None
+    ai_api_key: SecretStr | None = None
+    ai_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    ai_triage: bool = False
+    ai_translate: bool = False
+
     @field_validator("billing_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -77,6 +85,20 @@ class Settings(BaseSettings):
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return value.upper()
 
+    @field_validator("ai_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _ai_complete(self) -> Settings:
+        if (self.ai_triage or self.ai_translate) and not (self.ai_base_url and self.ai_model):
+            name = "AI_BASE_URL" if not self.ai_base_url else "AI_MODEL"
+            raise ValueError(f"{name} is required when AI_TRIAGE or AI_TRANSLATE is on")
+        return self
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.billing_timezone)
@@ -90,4 +112,6 @@ def load_settings(**overrides: object) -> Settings:
         err = exc.errors()[0]
         name = str(err["loc"][0]).upper() if err["loc"] else "setting"
         message = str(err["msg"]).removeprefix("Value error, ")
+        if not err["loc"] and " is required when " in message:  # a rule across settings
+            name, _, message = message.partition(" ")
         raise SettingsError(f"invalid setting {name}: {message}") from None

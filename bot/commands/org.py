@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from billing.cycles import CYCLES
 from billing.months import BillingMonth
+from bot.commands import org_channel
 from bot.commands._admin import (
     AdminGroup,
     actor,
@@ -19,8 +20,8 @@ from bot.commands._admin import (
     required,
     unit_of_work,
 )
-from bot.commands.common import MONTH, emit_json, json_option, say_month
-from desk import invoices, orgs
+from bot.commands.common import MONTH, emit_json, fail, json_option, say_month
+from desk import audit, invoices, orgs
 from desk.invoices import billing_today
 from desk.orgs import BILLING_MODELS, OrgMonth
 from store.models import Organization
@@ -153,11 +154,30 @@ def _onboarding(session: Session, target: Organization, today: date) -> dict[str
 @click.argument("name")
 @click.option("--cycle", type=click.Choice(CYCLES, case_sensitive=False),
               help="New billing cycle, from the start of the next cycle.")
+@click.option("--ai", "ai", type=click.Choice(["on", "off"], case_sensitive=False),
+              help="off: never send this organization's messages to the AI model.")
 @json_option
 @admin_command
-def set_cmd(name: str, cycle: str | None, as_json: bool) -> None:
+def set_cmd(name: str, cycle: str | None, ai: str | None, as_json: bool) -> None:
     """Change organization NAME's billing cycle (monthly, quarterly or yearly) from the start
-    of its next cycle, on the plan in force then."""
+    of its next cycle, on the plan in force then; or turn AI assistance on or off for it."""
+    if ai is not None and cycle is not None:
+        fail("give --cycle or --ai, one at a time")
+    if ai is not None:
+        with unit_of_work() as (session, _desk, now):
+            target = orgs.get_org(session, name)
+            changed = target.ai_enabled != (ai.lower() == "on")
+            target.ai_enabled = ai.lower() == "on"
+            if changed:
+                audit.record(session, actor=actor(), action="org.ai", entity="organization",
+                             entity_id=target.id, details={"ai": ai.lower()}, now=now)
+            doc_ai = {"organization": target.name, "ai": ai.lower(), "changed": changed}
+        if as_json:
+            emit_json(doc_ai)
+        else:
+            click.echo(f"{doc_ai['organization']}: AI assistance {ai.lower()}"
+                       f"{'' if changed else ' (unchanged)'}")
+        return
     chosen = required(cycle, "--cycle", ", ".join(CYCLES))
     with unit_of_work() as (session, desk, now):
         target = orgs.get_org(session, name)
@@ -218,3 +238,6 @@ def partner_id_list_cmd(name: str, as_json: bool) -> None:
             click.echo(value)
         if not ids:
             click.echo(f"{target.name} has no partner ids yet")
+
+
+org.add_command(org_channel.channel)
