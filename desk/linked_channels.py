@@ -1,0 +1,124 @@
+"""Shared support channels: a Slack Connect channel or a Telegram group linked to an org."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desk import audit
+from desk.errors import Conflict, Invalid, NotFound
+from store.models import LinkedChannel, Organization
+
+CHANNELS = ("slack", "telegram")
+MODES = ("every-message", "mention")
+DEFAULT_MODE = "every-message"
+
+# Slack conversation ids: C… (public, Slack Connect) or G… (private), upper-case letters and
+# digits. Telegram groups and supergroups have negative chat ids (private chats are positive).
+_SLACK_ID = re.compile(r"[CG][A-Z0-9]{6,20}")
+_TELEGRAM_ID = re.compile(r"-[1-9][0-9]{0,19}")
+
+
+@dataclass(frozen=True)
+class LinkedView:
+    """A linked channel with its organization's name, as listed and printed."""
+
+    organization: str
+    channel: str
+    chat_id: str
+    mode: str
+    created_at: datetime
+
+    def as_dict(self) -> dict[str, str]:
+        return {"organization": self.organization, "channel": self.channel,
+                "chat_id": self.chat_id, "mode": self.mode,
+                "created_at": self.created_at.isoformat()}
+
+
+def check_chat_id(channel: str, chat_id: str) -> str:
+    """The chat id as stored; Invalid when it cannot be a shared channel of that chat app."""
+    value = chat_id.strip()
+    if channel == "slack":
+        if not _SLACK_ID.fullmatch(value):
+            raise Invalid(f"{chat_id!r} is not a Slack channel id (like C0123ABCD: open the "
+                          f"channel's details in Slack, the id is at the bottom)")
+        return value
+    if channel == "telegram":
+        if not _TELEGRAM_ID.fullmatch(value):
+            raise Invalid(f"{chat_id!r} is not a Telegram group chat id (groups have negative "
+                          f"ids like -1001234567890)")
+        return value
+    raise Invalid(f"unknown chat channel {channel!r} (use: {', '.join(CHANNELS)})")
+
+
+def check_mode(mode: str) -> str:
+    value = mode.strip().lower()
+    if value not in MODES:
+        raise Invalid(f"unknown mode {mode!r} (use: {', '.join(MODES)})")
+    return value
+
+
+def lookup(session: Session, channel: str, chat_id: str) -> LinkedChannel | None:
+    """The link of chat `chat_id` on `channel`, or None when the chat is not a shared channel."""
+    return session.scalar(select(LinkedChannel).where(
+        LinkedChannel.channel == channel, LinkedChannel.chat_id == str(chat_id)))
+
+
+def _view(link: LinkedChannel, org: Organization) -> LinkedView:
+    return LinkedView(organization=org.name, channel=link.channel, chat_id=link.chat_id,
+                      mode=link.mode, created_at=link.created_at)
+
+
+def link(session: Session, org: Organization, *, channel: str, chat_id: str,
+         mode: str = DEFAULT_MODE, now: datetime, actor: str) -> LinkedView:
+    """Link a chat to `org`; Conflict when the chat is already linked (to any organization)."""
+    value = check_chat_id(channel, chat_id)
+    chosen = check_mode(mode)
+    existing = lookup(session, channel, value)
+    if existing is not None:
+        owner = session.get(Organization, existing.org_id)
+        name = owner.name if owner is not None else "another organization"
+        raise Conflict(f"{channel} chat {value} is already linked to {name} "
+                       f"(see: supportdesk org channel list)")
+    created = LinkedChannel(org_id=org.id, channel=channel, chat_id=value, mode=chosen,
+                            created_at=now)
+    session.add(created)
+    session.flush()
+    audit.record(session, actor=actor, action="org.channel.link", entity="linked_channel",
+                 entity_id=created.id, now=now,
+                 details={"organization": org.name, "channel": channel, "chat_id": value,
+                          "mode": chosen})
+    return _view(created, org)
+
+
+def unlink(session: Session, *, channel: str, chat_id: str, now: datetime,
+           actor: str) -> LinkedView:
+    """Remove the link of a chat; NotFound when it is not linked."""
+    value = check_chat_id(channel, chat_id)
+    existing = lookup(session, channel, value)
+    if existing is None:
+        raise NotFound(f"{channel} chat {value} is not linked to any organization")
+    org = session.get(Organization, existing.org_id)
+    assert org is not None
+    view = _view(existing, org)
+    audit.record(session, actor=actor, action="org.channel.unlink", entity="linked_channel",
+                 entity_id=existing.id, now=now,
+                 details={"organization": org.name, "channel": channel, "chat_id": value,
+                          "mode": existing.mode})
+    session.delete(existing)
+    session.flush()
+    return view
+
+
+def list_links(session: Session, org: Organization | None = None) -> list[LinkedView]:
+    """Every linked channel (of `org` only when given), by organization, channel and chat."""
+    query = (select(LinkedChannel, Organization)
+             .join(Organization, Organization.id == LinkedChannel.org_id)
+             .order_by(Organization.name, LinkedChannel.channel, LinkedChannel.chat_id))
+    if org is not None:
+        query = query.where(LinkedChannel.org_id == org.id)
+    return [_view(link_row, owner) for link_row, owner in session.execute(query)]
