@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 import locales
-from desk import betas, orgs
+from desk import beta_enrolment, betas, orgs
 from desk.users import USER_ROLES
 from handlers.registry import BadArguments, CommandContext, command
 from messages.types import Button, Reply
@@ -132,10 +132,10 @@ def enrol_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     """/enrol BETA ORGANIZATION WABA LAUNCH_DATE [client|own|test]"""
     words = list(args)
     kind = "client"
-    if words and words[-1].lower() in betas.KINDS:
+    if words and words[-1].lower() in beta_enrolment.KINDS:
         kind = words.pop().lower()
     if len(words) < 4 or betas.NAME.fullmatch(words[0]) is None \
-            or betas.WABA.fullmatch(words[-2]) is None:
+            or beta_enrolment.WABA.fullmatch(words[-2]) is None:
         raise BadArguments(ctx, "betas.help.enrol")
     org_name = " ".join(words[1:-2])
     if len(org_name) > MAX_ORG:
@@ -147,8 +147,9 @@ def enrol_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     if isinstance(org, Reply):
         return [org]
     now = ctx.desk.clock.now()
-    done = betas.enrol(ctx.session, ctx.desk, beta_name=words[0], org=org, waba=words[-2],
-                       launch=launch, kind=kind, now=now, actor=f"user:{ctx.user.id}")
+    done = beta_enrolment.enrol(ctx.session, ctx.desk, beta_name=words[0], org=org,
+                                waba=words[-2], launch=launch, kind=kind, now=now,
+                                actor=f"user:{ctx.user.id}")
     return [Reply("betas.enrolled", {
         "waba": done.row.waba_id, "org": org.name, "beta": done.beta.name,
         "enabled": locales.date_param(done.row.enabled_on), "launch": locales.date_param(launch),
@@ -159,11 +160,11 @@ def enrol_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
 def live_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     """/live BETA WABA: the enrolled client uses the beta with a real use case."""
     if len(args) != 2 or betas.NAME.fullmatch(args[0]) is None \
-            or betas.WABA.fullmatch(args[1]) is None:
+            or beta_enrolment.WABA.fullmatch(args[1]) is None:
         raise BadArguments(ctx, "betas.help.live")
-    result = betas.mark_live(ctx.session, ctx.desk, beta_name=args[0], waba=args[1],
-                             now=ctx.desk.clock.now(), actor=f"user:{ctx.user.id}",
-                             org_id=_scope(ctx))
+    result = beta_enrolment.mark_live(ctx.session, ctx.desk, beta_name=args[0], waba=args[1],
+                                      now=ctx.desk.clock.now(), actor=f"user:{ctx.user.id}",
+                                      org_id=_scope(ctx))
     row = result.enrolment
     beta = ctx.session.get(Beta, row.beta_id)
     assert beta is not None and row.live_at is not None

@@ -17,7 +17,7 @@ from bot.commands._admin import (
     unit_of_work,
 )
 from bot.commands.common import emit_json, json_option
-from desk import betas, orgs
+from desk import beta_enrolment, betas, orgs
 from locales.plurals import english_count
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -111,7 +111,7 @@ def show_cmd(name: str, as_json: bool) -> None:
         doc = betas.beta_doc(found, betas.figures_of(session, found))
         doc["interests"] = [{"organization": o.name, "user_id": i.user_id,
                              "at": i.created_at} for i, o in betas.interests(session, found)]
-        doc["enrolments"] = [betas.enrolment_doc(e, o)
+        doc["enrolments"] = [beta_enrolment.enrolment_doc(e, o)
                              for e, o in betas.enrolments(session, found)]
     if as_json:
         emit_json(doc)
@@ -161,8 +161,8 @@ def close_cmd(name: str, as_json: bool) -> None:
 @click.option("--enabled-on", type=DATE,
               help="When the client was enabled for the beta (not in the future); default "
                    "today.")
-@click.option("--kind", type=click.Choice(betas.KINDS, case_sensitive=False), default="client",
-              show_default=True,
+@click.option("--kind", type=click.Choice(beta_enrolment.KINDS, case_sensitive=False),
+              default="client", show_default=True,
               help="What the WABA is: only live client WABAs are enrolled (own and test WABAs "
                    "are refused).")
 @json_option
@@ -172,9 +172,10 @@ def enrol_cmd(name: str, org_name: str, waba: str, launch: date, enabled_on: dat
     """Enrol a live client WABA of an organization in beta NAME with its launch date."""
     with unit_of_work() as (session, desk, now):
         org = orgs.get_org(session, org_name)
-        done = betas.enrol(session, desk, beta_name=name, org=org, waba=waba, launch=launch,
-                           enabled_on=enabled_on, kind=kind, now=now, actor=actor())
-        doc = {"beta": done.beta.name, **betas.enrolment_doc(done.row, org),
+        done = beta_enrolment.enrol(session, desk, beta_name=name, org=org, waba=waba,
+                                    launch=launch, enabled_on=enabled_on, kind=kind, now=now,
+                                    actor=actor())
+        doc = {"beta": done.beta.name, **beta_enrolment.enrolment_doc(done.row, org),
                "latest_launch": done.latest, "partners_told": done.told}
     if as_json:
         emit_json(doc)
@@ -194,10 +195,10 @@ def enrol_cmd(name: str, org_name: str, waba: str, launch: date, enabled_on: dat
 def live_cmd(name: str, waba: str, as_json: bool) -> None:
     """Mark an enrolled client WABA live in beta NAME (a real use case, by its launch date)."""
     with unit_of_work() as (session, desk, now):
-        result = betas.mark_live(session, desk, beta_name=name, waba=waba, now=now,
-                                 actor=actor())
+        result = beta_enrolment.mark_live(session, desk, beta_name=name, waba=waba, now=now,
+                                          actor=actor())
         found = betas.get_beta(session, name)
-        doc = {"beta": found.name, **betas.enrolment_doc(result.enrolment, result.org),
+        doc = {"beta": found.name, **beta_enrolment.enrolment_doc(result.enrolment, result.org),
                "changed": result.changed, "live_clients": result.figures.live,
                "stage": result.figures.stage}
     if as_json:
