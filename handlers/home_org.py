@@ -13,12 +13,12 @@ from billing.money import Money
 from billing.months import BillingMonth
 from desk import cases, invoices
 from desk.context import DeskContext
-from desk.plan_outlook import PlanOutlook, outlook
+from desk.plan_outlook import outlook
 from escalation import service
 from handlers.escalation_commands import numbers_reply
 from handlers.home_sections import Line, Section, capped, plain
 from handlers.invoice_commands import block_params, overdue_since
-from handlers.plan_commands import change_text, fee_text
+from handlers.plan_commands import fee_text, next_text
 from store.models import Case, Invoice, Organization, User
 
 MAX_CASES = 10
@@ -48,23 +48,6 @@ def cases_section(session: Session, org: Organization, lang: str) -> Section:
     if not found:
         return Section(title, plain(locales.text("home.cases.none", lang)))
     return capped(title, case_lines(session, found, lang), MAX_CASES, "home.cases.more", lang)
-
-
-def next_text(view: PlanOutlook, lang: str, partner: bool) -> str:
-    """Next month's plan: the change that takes effect then and why, or 'no change' (and a
-    change planned later, if any)."""
-    currency = view.org.currency
-    change = view.change
-    if change is not None and change.month == view.next_month:
-        return locales.render("plan_chat.next.change", {
-            "change": change_text(change, currency, lang, partner=partner)}, lang)
-    plan = view.next_plan.display_name if view.next_plan is not None else "-"
-    same = locales.render("plan_chat.next.same", {
-        "month": locales.month_param(view.next_month), "plan": plan}, lang)
-    if change is None:
-        return same
-    return same + " " + locales.render("plan_chat.next.planned", {
-        "change": change_text(change, currency, lang, partner=partner)}, lang)
 
 
 def plan_section(session: Session, desk: DeskContext, org: Organization, lang: str,

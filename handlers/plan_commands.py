@@ -116,7 +116,9 @@ def _limit(value: int | None, lang: str) -> str:
     return locales.text("plan_chat.no_limit", lang) if value is None else str(value)
 
 
-def _next_text(view: PlanOutlook, lang: str, partner: bool) -> str:
+def next_text(view: PlanOutlook, lang: str, partner: bool) -> str:
+    """Next month's plan: the change that takes effect then and why, or 'no change' (and a
+    change planned later, if any)."""
     currency = view.org.currency
     change = view.change
     if change is not None and change.month == view.next_month:
@@ -168,7 +170,7 @@ def plan_reply(ctx: CommandContext, org: Organization) -> Reply:
         "conversations": _limit(t.limit_conversations, lang),
         "members": _limit(t.limit_team_members, lang),
         "numbers": locales.render(told.key, told.params, lang),
-        "next": _next_text(view, lang, partner),
+        "next": next_text(view, lang, partner),
     })
 
 
