@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     ai_base_url: str | None = None
     ai_model: str | None = None
     ai_api_key: SecretStr | None = None
+    ai_api_version: str | None = None  # Azure OpenAI only: the api-version query parameter
     ai_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     ai_triage: bool = False
     ai_translate: bool = False

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from desk.ai import Assistant
 
 
 @dataclass(frozen=True)
@@ -28,3 +32,4 @@ class DeskContext:
     default_language: str = "en"
     rate_limit_per_minute: int = 20
     invoice_grace_days: int = 0  # an invoice is due this many days after its issue date
+    ai: Assistant | None = None  # optional AI assistance (AI_TRIAGE / AI_TRANSLATE); None: off

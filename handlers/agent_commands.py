@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import locales
 from desk import cases, satisfaction
-from handlers import notices
+from handlers import ai_assist, notices
 from handlers.partner_commands import parse_number
 from handlers.registry import BadArguments, CommandContext, command
 from messages import actions
@@ -70,14 +70,19 @@ def take_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
 
 @command("reply", roles=AGENTS, help_key="help.reply", order=32)
 def reply_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
-    case = _case(ctx, args, "help.reply", min_args=2, max_args=None)
-    text = ctx.text_after(1)
+    as_is = len(args) > 1 and args[1].lower() == "--as-is"  # never translated
+    case = _case(ctx, [args[0], *args[2:]] if as_is else args, "help.reply", min_args=2,
+                 max_args=None)
+    text = ctx.text_after(2 if as_is else 1)
     now = ctx.desk.clock.now()
     cases.reply(ctx.session, case=case, agent=ctx.user, text=text, now=now)
-    notices.to_partner(ctx.session, ctx.desk, case,
-                       Reply("case.agent_reply", {"number": case.id, "agent": ctx.user.name,
-                                                  "text": text}),
-                       purpose="reply", now=now)
+    queued = notices.to_partner(ctx.session, ctx.desk, case,
+                                Reply("case.agent_reply", {"number": case.id,
+                                                           "agent": ctx.user.name,
+                                                           "text": text}),
+                                purpose="reply", now=now)
+    if queued is not None and not as_is and ai_assist.wants_reply_translation(ctx, case):
+        ai_assist.hold_reply(ctx, queued.id, case, text, ctx.user.name)
     return [Reply("case.reply_sent", {"number": case.id})]
 
 

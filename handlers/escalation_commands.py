@@ -13,6 +13,7 @@ from escalation import service
 from escalation import summary as summaries
 from escalation.categories import CODES, infer_category, parse_category
 from escalation.delivery import attachments, nothing_reply, summary_reply
+from handlers import ai_assist
 from handlers.registry import CommandContext, command
 from handlers.text import parse_case_number
 from messages import actions
@@ -157,7 +158,8 @@ def escalate(ctx: CommandContext, args: list[str]) -> list[Reply]:
             return _answer(ctx, blocked)
         case = ctx.session.get(Case, number)
         assert case is not None
-        suggested = infer_category(_case_text(ctx, case))
+        suggested = (ai_assist.suggested_category(ctx.session, case.id)  # the model's, if any
+                     or infer_category(_case_text(ctx, case)))
         if ctx.incoming.channel in BUTTON_CHANNELS and not confirm:
             return [Reply("escalation.choose", {
                 "number": number,

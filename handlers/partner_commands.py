@@ -11,7 +11,7 @@ import locales
 from desk import cases
 from desk.first_response import first_response_target
 from desk.users import USER_ROLES
-from handlers import invoice_commands, notices
+from handlers import ai_assist, invoice_commands, notices
 from handlers.registry import BadArguments, CommandContext, allowed_commands, command
 from handlers.text import parse_case_number
 from messages.types import Reply
@@ -48,6 +48,7 @@ def handle_partner_text(ctx: CommandContext, text: str, *, force_new: bool = Fal
         # the partner is told with the acknowledgement, the agents with the new-case notice.
         block = invoice_commands.onboarding_block(ctx.session, ctx.desk, case.org_id, now)
         notices.new_case(ctx.session, ctx.desk, case, ctx.user, text, now, block=block)
+        ai_assist.after_partner_message(ctx, case, text, ask_triage=True)
         params = {"number": case.id, "severity": case.severity,
                   "target": duration_text(first_response_target(case), ctx.language)}
         if case.severity_reasons:
@@ -59,6 +60,7 @@ def handle_partner_text(ctx: CommandContext, text: str, *, force_new: bool = Fal
         org = ctx.session.get(Organization, case.org_id)
         return [ack, invoice_commands.partner_block_reply(org.name if org else "", block)]
     notices.partner_message(ctx.session, ctx.desk, case, ctx.user, text, now, placed.raised_from)
+    ai_assist.after_partner_message(ctx, case, text, ask_triage=placed.raised_from is not None)
     if placed.raised_from is not None:
         return [Reply("case.added_raised", {"number": case.id, "severity": case.severity,
                                             "reasons": notices.reasons_text(case)})]
@@ -106,6 +108,10 @@ def status_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     case = cases.visible_case(ctx.session, ctx.user, number)
     assignee = ctx.session.get(User, case.assignee_id) if case.assignee_id else None
     replies = [status_reply(case, assignee)]
+    translated = None if ctx.user.role == "partner" else \
+        ai_assist.latest_translation(ctx.session, case.id)
+    if translated is not None:  # the model's translation of the partner's latest message
+        replies.append(Reply("ai.translation", {"number": case.id, "text": translated}))
     if ctx.user.role != "partner":  # staff are asked "why can't they onboard?"
         block = invoice_commands.onboarding_block(ctx.session, ctx.desk, case.org_id,
                                                   ctx.desk.clock.now())
