@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "summary": ("bot.commands.billing:summary", "The monthly escalation summary for managers."),
     "sla": ("bot.commands.sla:sla", "First-response targets and SLA reports."),
     "parked": ("bot.commands.parked:parked", "Updates that failed every attempt: replay or drop."),
+    "ai": ("bot.commands.ai:ai", "AI assistance: status, calls, failures and latency."),
     "audit": ("bot.commands.audit:audit", "The audit trail: who changed what, newest first."),
     "cases": ("bot.commands.cases:cases", "Cases, one row each: export as text, JSON or CSV."),
     "case": ("bot.commands.cases:case", "One case in full: case show N."),

@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from ai.client import AiConfig, ChatClient
 from bot.settings import SettingsError, load_settings
+from desk import audit
+from desk.ai import Assistant
+from desk.context import DeskContext
+from store.db import transaction
 from store.models import Organization
 from tests.cli.conftest import Run
 
@@ -55,3 +60,33 @@ def test_org_set_refuses_in_one_line(run: Run, run_json: Any, args: tuple[str, .
     result = run("org", "set", "Acme", *args)
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_ai_status_off_with_no_calls(run: Run, run_json: Any) -> None:
+    doc = run_json("ai", "status")
+    assert doc["enabled"] is False and doc["counters"]["all"]["calls"] == 0
+    assert run("ai", "status").stdout.startswith("AI assistance: off")
+
+
+def test_ai_status_counts_the_audited_calls_and_never_shows_the_key(
+        run: Run, run_json: Any, desk: DeskContext, sessions: sessionmaker[Session]) -> None:
+    desk.ai = Assistant(ChatClient(AiConfig("http://127.0.0.1:9/v1", "m", "sk-SECRET")),
+                        triage_on=True, translate_on=False)
+    now = desk.clock.now()
+    with transaction(sessions) as session:
+        for action, details in [
+            ("ai.triage", {"ok": True, "latency_ms": 100, "opinion": {"severity": 1}}),
+            ("ai.triage", {"ok": False, "latency_ms": 300, "opinion": None}),
+            ("ai.translate", {"ok": True, "latency_ms": 200, "fallback": True}),
+        ]:
+            audit.record(session, actor="ai", action=action, entity="case", entity_id=1,
+                         details=details, now=now)
+    doc = run_json("ai", "status")
+    assert doc["enabled"] is True and doc["config"]["api_key"] == "set"
+    assert doc["counters"]["all"] == {"calls": 3, "failures": 1, "fallbacks": 2,
+                                      "mean_latency_ms": 200.0}
+    assert doc["counters"]["triage"]["calls"] == 2
+    text = run("ai", "status").stdout
+    assert "sk-SECRET" not in text and "triage on" in text
+    assert run("ai", "status", "--days", "0").exit_code == 2
+    assert run("ai", "status", "--help").exit_code == 0
