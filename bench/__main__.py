@@ -25,6 +25,7 @@ OUT = Path(__file__).resolve().parent / "out"
 PARTS: dict[str, str] = {
     "triage": "bench.triage",
     "message_path": "bench.message_path",
+    "message_path_ai": "bench.message_path_ai",
     "month_close": "bench.close",
     "slack_http": "bench.slack_http",
     "telegram": "bench.telegram",
