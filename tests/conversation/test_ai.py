@@ -212,3 +212,16 @@ def test_a_hanging_model_does_not_delay_the_partner(world: World, fake: FakeOpen
     world.h.desk.ai.drain()
     assert world.h.case(number_of(outcome)).severity == 3
     world.h.desk.ai.close()
+
+
+def test_only_a_raising_follow_up_asks_for_another_opinion(
+        ai_world: World, fake: FakeOpenAiApi) -> None:
+    w = ai_world
+    fake.triage = {**fake.triage, "severity": 3}
+    number = number_of(w.h.send(w.pat, QUIET))
+    w.h.send(w.pat, "Thanks, one more detail: it is the marketing templates.")
+    assert len(fake.calls) == 1  # a follow-up that changes nothing is not sent
+    w.h.send(w.pat, "URGENT: production outage now, all messages failing, nothing delivered!")
+    assert w.h.case(number).severity < 3
+    assert [c.user_text for c in fake.calls][1:] == [
+        "URGENT: production outage now, all messages failing, nothing delivered!"]
