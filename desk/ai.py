@@ -4,6 +4,7 @@ after the transaction that asked for them commits (never inside it)."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -47,6 +48,7 @@ class Assistant:
         self.inline = inline
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ai")
         self._futures: list[Future[None]] = []
+        self._lock = threading.Lock()
 
     @classmethod
     def from_config(cls, config: AiConfig, *, triage_on: bool, translate_on: bool,
@@ -110,12 +112,16 @@ class Assistant:
         if self.inline:
             _run(job)
             return
-        self._futures = [f for f in self._futures if not f.done()]
-        self._futures.append(self._pool.submit(_run, job))
+        future = self._pool.submit(_run, job)
+        with self._lock:
+            self._futures = [f for f in self._futures if not f.done()]
+            self._futures.append(future)
 
     def drain(self, timeout: float = 30.0) -> None:
         """Wait for the jobs submitted so far (tests and shutdown)."""
-        wait(list(self._futures), timeout=timeout)
+        with self._lock:
+            pending = list(self._futures)
+        wait(pending, timeout=timeout)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)
