@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from desk import audit
 from desk.errors import Conflict, Invalid, NotFound
-from store.models import LinkedChannel, Organization
+from store.models import Case, Conversation, LinkedChannel, Organization
 
 CHANNELS = ("slack", "telegram")
 MODES = ("every-message", "mention")
@@ -122,3 +122,15 @@ def list_links(session: Session, org: Organization | None = None) -> list[Linked
     if org is not None:
         query = query.where(LinkedChannel.org_id == org.id)
     return [_view(link_row, owner) for link_row, owner in session.execute(query)]
+
+
+def case_thread(session: Session, case_id: int) -> tuple[str, str, str] | None:
+    """(channel, chat id, thread) of a case whose conversation is a thread of a group chat (a
+    shared channel's thread, a mention's thread), for a link to it; None for private chats."""
+    conversation = session.scalar(select(Conversation).join(
+        Case, Case.conversation_id == Conversation.id).where(Case.id == case_id))
+    if conversation is None or not conversation.thread_key:
+        return None
+    if conversation.channel == "slack" and conversation.chat_id.startswith("D"):
+        return None
+    return conversation.channel, conversation.chat_id, conversation.thread_key

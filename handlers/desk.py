@@ -10,12 +10,12 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 import locales
-from desk import cases, inbound, outbox
+from desk import cases, inbound, linked_channels, outbox
 from desk.context import DeskContext
 from desk.errors import DeskError
 from desk.identity import resolve_user
 from desk.ratelimit import RateLimiter, Verdict
-from handlers import commands
+from handlers import commands, shared_channels
 from handlers.partner_commands import handle_partner_text
 from handlers.registry import COMMANDS, CommandContext
 from handlers.text import MAX_LENGTH, ParsedCommand, clean, parse_command, tail
@@ -37,6 +37,7 @@ class Desk:
         self.desk = desk
         self.limiter = RateLimiter(desk.rate_limit_per_minute, desk.clock)
         commands.load()
+        self._told_team_full: set[tuple[str, str]] = set()  # shared_channels.admit
 
     def handle(self, incoming: Incoming) -> Outcome:
         """Process one update in one transaction; any unexpected error is answered politely."""
@@ -56,9 +57,16 @@ class Desk:
 
     def _handle(self, session: Session, incoming: Incoming, fallback: str) -> Outcome:
         now = self.desk.clock.now()
-        if incoming.only_in_known_thread and not cases.is_conversation(
+        link = None if incoming.is_private else linked_channels.lookup(
+            session, incoming.channel, str(incoming.chat_id))
+        heard_everywhere = link is not None and link.mode == "every-message"
+        if incoming.only_if_shared and not heard_everywhere:
+            return Outcome(fallback)  # group chatter not addressed to the desk
+        if incoming.only_in_known_thread and not heard_everywhere and not cases.is_conversation(
                 session, incoming.channel, incoming.chat_id, incoming.thread_id or ""):
             return Outcome(fallback)  # chatter in a channel thread that is not the desk's
+        if link is not None:
+            incoming = shared_channels.in_conversation(session, incoming)
         if incoming.update_id is not None and not inbound.first_delivery(
             session, incoming.channel, str(incoming.update_id), now
         ):
@@ -66,6 +74,14 @@ class Desk:
         verdict = self.limiter.check(incoming.channel, str(incoming.user_id))
         text = clean(incoming.text)
         user = resolve_user(session, incoming.channel, str(incoming.user_id))
+        if link is not None:  # a shared channel: strangers join their organization's team
+            if user is None and verdict is not Verdict.ALLOW:
+                return Outcome(fallback)  # nobody is registered while flooding
+            admitted = shared_channels.admit(session, self.desk, incoming, user, link,
+                                             self._told_team_full)
+            if admitted.user is None:  # ignored, or told once that the team is full
+                return Outcome(self._language(None, incoming, text), admitted.replies)
+            user = admitted.user
         language = self._language(user, incoming, text)
         if verdict is Verdict.DROP:
             return Outcome(language)
@@ -82,7 +98,14 @@ class Desk:
         incoming = dataclasses.replace(incoming, text=text)
         parsed = parse_command(text)
         if parsed is not None:
+            refused = None if link is None else shared_channels.staff_refusal(
+                session, incoming, user, link, parsed)
+            if refused is not None:
+                return Outcome(language, (refused,))
             return self._command(session, user, incoming, language, parsed)
+        if link is not None and shared_channels.agent_answer(session, self.desk, incoming,
+                                                             user, link, text):
+            return Outcome(language)  # the partner sees the agent's own message
         if user.role in AGENT_ROLES:
             case_id = self._relayed_case(session, incoming)
             if case_id is not None:  # an answer to a notice is a reply to its case

@@ -24,6 +24,12 @@ class Incoming:
     is_private: bool = True  # a DM / private chat rather than a group or channel
     # channel chatter in a thread: handled only when the thread is already a desk conversation
     only_in_known_thread: bool = False
+    from_bot: bool = False  # sent by a bot (ours or another): never heard in a shared channel
+    # Slack: the sender belongs to the provider's own workspace (not a Slack Connect guest)
+    provider_member: bool = False
+    # group chatter (not addressed to the bot): heard only in a shared channel (every-message)
+    only_if_shared: bool = False
+    reply_to_user_id: str | None = None  # Telegram groups: who wrote the message answered
 
 
 @dataclass(frozen=True)

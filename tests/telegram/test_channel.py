@@ -61,6 +61,8 @@ class RecordingDesk:
             if incoming.update_id in self.handled:
                 return Outcome("en", (), duplicate=True)
             self.handled.add(str(incoming.update_id))
+        if incoming.only_if_shared:  # as the desk: chatter of a group that is not linked
+            return Outcome("ru")
         return Outcome("ru", self.replies)
 
 
@@ -186,12 +188,14 @@ def test_the_same_update_id_twice_is_answered_once(
     assert len(api.sent_texts(42)) == 2
 
 
-def test_group_chatter_never_reaches_the_desk(
+def test_group_chatter_reaches_the_desk_only_as_shared_channel_chatter(
         api: FakeTelegramAPI, running: Running, handler: RecordingDesk) -> None:
     api.push_update(message_update(user(7), int(AGENTS), "lunch?"))
     uid = api.push_update(message_update(user(7), int(AGENTS), "/queue"))
     api.wait_for(lambda: api.confirmed_offset > uid, what="both updates")
-    assert [i.text for i in handler.seen] == ["/queue"]
+    assert [(i.text, i.only_if_shared) for i in handler.seen] == [("lunch?", True),
+                                                                  ("/queue", False)]
+    assert len(api.calls_of("sendMessage")) == 1  # the chatter is not answered
     answer = api.calls_of("sendMessage")[0]
     assert answer.params["reply_parameters"]["message_id"] > 0  # quotes the command
 

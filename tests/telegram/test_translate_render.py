@@ -48,11 +48,14 @@ def test_private_text_is_a_partner_message() -> None:
     assert incoming.action is None and incoming.reply_to_message_id is None
 
 
-def test_group_chatter_is_ignored_but_commands_and_replies_to_the_bot_are_not() -> None:
+def test_group_chatter_is_only_for_shared_groups_but_commands_and_replies_to_the_bot_are_for_all(
+        ) -> None:
     agent = user(7, "Agent")
-    assert translate(message_update(agent, -1001, "coffee anyone?")) is None
+    chatter = translate(message_update(agent, -1001, "coffee anyone?"))
+    assert chatter is not None and chatter.only_if_shared and chatter.thread_id is None
     command = translate(message_update(agent, -1001, "/queue"))
     assert command is not None and command.text == "/queue" and command.is_private is False
+    assert not command.only_if_shared
     mine = translate(message_update(agent, -1001, f"/take@{BOT_USERNAME} 4"))
     assert mine is not None and mine.text.startswith("/take@")
     assert translate(message_update(agent, -1001, "/take@other_bot 4")) is None
@@ -60,8 +63,26 @@ def test_group_chatter_is_ignored_but_commands_and_replies_to_the_bot_are_not() 
                                      reply_to=BOT_MESSAGE))
     assert reply is not None
     assert reply.reply_to_message_id == "900" and reply.chat_id == "-1001"
+    assert not reply.only_if_shared
     human = dict(BOT_MESSAGE, **{"from": {"id": 5, "is_bot": False, "first_name": "X"}})
-    assert translate(message_update(agent, -1001, "me too", reply_to=human)) is None
+    to_human = translate(message_update(agent, -1001, "me too", reply_to=human))
+    assert to_human is not None and to_human.only_if_shared
+    assert to_human.reply_to_user_id == "5" and to_human.reply_to_message_id == "900"
+
+
+def test_a_forum_topic_is_its_own_thread() -> None:
+    partner = user(8, "Ana")
+    data = message_update(partner, -1002, "webhook is down")
+    data["message"].update(message_thread_id=77, is_topic_message=True,
+                           reply_to_message={"message_id": 77, "date": 1,
+                                             "chat": {"id": -1002, "type": "supergroup"},
+                                             "from": {"id": 8, "is_bot": False,
+                                                      "first_name": "Ana"},
+                                             "forum_topic_created": {"name": "Webhooks",
+                                                                     "icon_color": 1}})
+    incoming = translate(data)
+    assert incoming is not None and incoming.thread_id == "77"
+    assert incoming.reply_to_message_id is None and incoming.reply_to_user_id is None
 
 
 def test_button_press_carries_its_data_and_chat() -> None:

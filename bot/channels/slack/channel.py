@@ -211,15 +211,19 @@ class SlackChannel:
                 return
             if translate.mentions(str(event.get("text") or ""), bot_user):
                 return  # the app_mention event carries it
-            thread_ts = event.get("thread_ts")
-            if not thread_ts:
-                return  # channel chatter outside any case thread
+            if not event.get("thread_ts") and chat_id == self.agent_channel:
+                return  # the agents talking among themselves
         incoming = translate.from_message(event, event_id=body.get("event_id"),
                                           **self._hinted(str(event["user"])))
         if kind != "im" and chat_id != self.agent_channel:
-            # another channel's thread: the desk answers only in its own (case) threads
-            incoming = dataclasses.replace(incoming, only_in_known_thread=True)
-        self._answer_later(incoming, self._store_event(body, incoming), event.get("thread_ts"))
+            # another channel: the desk answers in its own (case) threads, and in a shared
+            # channel (linked to an organization) to every partner message
+            incoming = dataclasses.replace(
+                incoming, only_in_known_thread=True,
+                provider_member=translate.from_provider(event, self.identity.get()["team_id"]))
+        # In the thread of the message (a DM's thread too); a top-level one starts its own.
+        self._answer_later(incoming, self._store_event(body, incoming),
+                           event.get("thread_ts") or incoming.thread_id)
 
     def _on_mention(self, body: dict[str, Any], event: dict[str, Any],
                     context: dict[str, Any]) -> None:
@@ -228,6 +232,8 @@ class SlackChannel:
         incoming = translate.from_mention(event, event_id=body.get("event_id"),
                                           bot_user_id=context.get("bot_user_id"),
                                           **self._hinted(str(event["user"])))
+        incoming = dataclasses.replace(incoming, provider_member=translate.from_provider(
+            event, self.identity.get()["team_id"]))
         self._answer_later(incoming, self._store_event(body, incoming), incoming.thread_id)
 
     def _on_command(self, body: dict[str, Any], respond: Callable[..., Any]) -> None:

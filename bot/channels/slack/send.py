@@ -10,9 +10,10 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+import locales
 from bot.channels.base import PermanentFailure, RetryLater
-from bot.channels.slack.render import Rendered, render
-from desk import outbox
+from bot.channels.slack.render import MAX_BLOCKS, Rendered, escape, render
+from desk import linked_channels, outbox
 from desk.context import DeskContext
 from store.db import transaction
 from store.models import OutboxMessage
@@ -77,6 +78,10 @@ class SlackSender:
         rendered = render(reply, message.language)
         with transaction(self.desk.sessions) as session:
             attachments = outbox.attachments_of(session, message.id)
+            thread = (linked_channels.case_thread(session, message.case_id)
+                      if message.purpose == "new_case" and message.case_id is not None else None)
+        if thread is not None and thread[0] == "slack":
+            rendered = self._with_link(rendered, thread[1], thread[2], message.language)
         try:
             if attachments:
                 return self._upload(message, rendered, attachments)
@@ -89,6 +94,24 @@ class SlackSender:
             raise classify_error(exc) from exc
         except (SlackRequestError, URLError, OSError, TimeoutError) as exc:
             raise RetryLater(f"network error: {exc!r}") from exc
+
+    def _with_link(self, rendered: Rendered, channel: str, ts: str, lang: str) -> Rendered:
+        """The notice with a link to the case's thread (chat.getPermalink), before its buttons;
+        unchanged when Slack cannot give the link (the notice matters more than its link)."""
+        try:
+            link = str(self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        except (SlackApiError, SlackRequestError, URLError, OSError, TimeoutError,
+                KeyError) as exc:
+            log.info("no permalink for %s %s: %s", channel, ts, exc)
+            return rendered
+        label = escape(locales.text("shared.thread_link", lang))
+        block = {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|{label}>"}]}
+        blocks = list(rendered.blocks)
+        at = next((i for i, b in enumerate(blocks) if b.get("type") == "actions"), len(blocks))
+        if len(blocks) >= MAX_BLOCKS:
+            return rendered
+        blocks.insert(at, block)
+        return Rendered(rendered.text, blocks)
 
     def _upload(self, message: OutboxMessage, rendered: Rendered,
                 attachments: list[outbox.Attachment]) -> str | None:

@@ -37,12 +37,21 @@ def strip_bot_mention(text: str, bot_user_id: str | None) -> str:
     return text.strip()
 
 
+def from_provider(event: dict[str, Any], team_id: str | None) -> bool:
+    """Whether the sender belongs to the provider's own workspace: in a Slack Connect channel
+    the partner's people come from their own workspace (`user_team` differs)."""
+    team = event.get("user_team") or event.get("team")
+    return bool(team_id) and team == team_id
+
+
 def from_message(event: dict[str, Any], *, event_id: str | None,
                  locale_hint: str | None = None, display_name: str | None = None) -> Incoming:
-    """A DM or a threaded channel message as Incoming.
+    """A DM or a channel message as Incoming.
 
     In a channel, the thread is the conversation (thread_id = the parent's ts) and the parent
     is the message being answered: an agent's reply under a new-case notice maps to that case.
+    A top-level channel message starts its own thread (thread_id = its ts): in a shared
+    channel it opens a case answered in that thread.
     A DM is one conversation as a whole, threads included, so a partner answering the bot in a
     thread of the DM stays on their case (the adapter answers in that thread).
     """
@@ -53,7 +62,7 @@ def from_message(event: dict[str, Any], *, event_id: str | None,
         user_id=str(event["user"]),
         chat_id=str(event["channel"]),
         text=str(event.get("text") or ""),
-        thread_id=None if direct else thread_ts,
+        thread_id=None if direct else (thread_ts or event.get("ts")),
         update_id=event_id,
         locale_hint=locale_hint,
         display_name=display_name,

@@ -287,9 +287,11 @@ class TelegramChannel:
         # In groups answers quote the message they answer, so the thread stays readable.
         reply_to = message.message_id if message is not None and message.chat.type != "private" \
             else None
+        topic = message.message_thread_id if message is not None and message.is_topic_message \
+            else None
         for reply in replies:
             text, markup = render(reply, lang)
-            await send_with_retries(self.bot, chat_id, text, markup, reply_to)
+            await send_with_retries(self.bot, chat_id, text, markup, reply_to, topic=topic)
 
     async def _respond_to_press(self, query: CallbackQuery, outcome: Outcome) -> None:
         """Answer the press; show the outcome under the pressed message, with its new buttons.

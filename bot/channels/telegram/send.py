@@ -61,9 +61,15 @@ def classify(exc: TelegramError) -> RetryLater | PermanentFailure:
     return RetryLater(f"telegram: {exc.message}")
 
 
+def topic_of(thread_id: str | None) -> int | None:
+    """The forum topic a conversation's thread names (a number), else None (other threads,
+    such as a plain group's per-person conversations, are the desk's own keys)."""
+    return int(thread_id) if thread_id and thread_id.isdigit() else None
+
+
 async def send_text(bot: Bot, chat_id: int | str, text: str,
                     markup: InlineKeyboardMarkup | None = None,
-                    reply_to: int | None = None) -> list[Message]:
+                    reply_to: int | None = None, topic: int | None = None) -> list[Message]:
     """Send text as plain text in as many parts as needed; the keyboard goes on the last part."""
     parts = split_text(text)
     sent: list[Message] = []
@@ -72,6 +78,7 @@ async def send_text(bot: Bot, chat_id: int | str, text: str,
         sent.append(await bot.send_message(
             chat_id=chat_id,
             text=part,
+            message_thread_id=topic,
             reply_markup=markup if last else None,
             reply_parameters=(ReplyParameters(reply_to, allow_sending_without_reply=True)
                               if reply_to is not None and index == 0 else None),
@@ -82,7 +89,7 @@ async def send_text(bot: Bot, chat_id: int | str, text: str,
 async def send_with_retries(bot: Bot, chat_id: int | str, text: str,
                             markup: InlineKeyboardMarkup | None = None,
                             reply_to: int | None = None, attempts: int = 4,
-                            max_wait: float = 30.0) -> list[Message]:
+                            max_wait: float = 30.0, topic: int | None = None) -> list[Message]:
     """Direct answers to the sender (not in the outbox): a few retries on 429 and network errors.
 
     Raises PermanentFailure or RetryLater when it gives up.
@@ -90,7 +97,7 @@ async def send_with_retries(bot: Bot, chat_id: int | str, text: str,
     delay = 1.0
     for attempt in range(1, attempts + 1):
         try:
-            return await send_text(bot, chat_id, text, markup, reply_to)
+            return await send_text(bot, chat_id, text, markup, reply_to, topic)
         except TelegramError as exc:
             verdict = classify(exc)
             if isinstance(verdict, PermanentFailure) or attempt == attempts:
@@ -122,21 +129,25 @@ class OutboxSender:
             first: Message | None = None
             if attachments and utf16_len(text) <= MAX_CAPTION:
                 head, *rest = attachments
-                first = await self._document(chat_id, head, caption=text, markup=markup)
+                first = await self._document(chat_id, head, caption=text, markup=markup,
+                                             topic=topic_of(message.thread_id))
             else:
-                first = (await send_text(self.bot, chat_id, text, markup))[0]
+                first = (await send_text(self.bot, chat_id, text, markup,
+                                         topic=topic_of(message.thread_id)))[0]
                 rest = attachments
             for attachment in rest:
-                await self._document(chat_id, attachment)
+                await self._document(chat_id, attachment, topic=topic_of(message.thread_id))
         except TelegramError as exc:
             raise classify(exc) from exc
         return str(first.message_id)
 
     async def _document(self, chat_id: int | str, attachment: outbox.Attachment,
                         caption: str | None = None,
-                        markup: InlineKeyboardMarkup | None = None) -> Message:
+                        markup: InlineKeyboardMarkup | None = None,
+                        topic: int | None = None) -> Message:
         return await self.bot.send_document(
             chat_id=chat_id,
+            message_thread_id=topic,
             document=InputFile(attachment.data, filename=attachment.filename),
             caption=caption,
             reply_markup=markup,

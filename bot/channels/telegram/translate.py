@@ -38,8 +38,9 @@ def is_text_less_private_message(update: Update) -> bool:
 def to_incoming(update: Update, *, bot_id: int, bot_username: str | None) -> Incoming | None:
     """The Incoming for an update, or None when the desk should not see it.
 
-    Private chats: every text (or caption) is a message for the desk. Groups: only commands
-    and replies to the bot's own messages; other chatter is ignored. Button presses always
+    Private chats: every text (or caption) is a message for the desk. Groups: commands and
+    replies to the bot's own messages; other chatter only in a group linked to an
+    organization (the desk decides). A forum topic is its own thread. Button presses always
     count; edited messages, channel posts and messages from bots are ignored.
     """
     update_id = str(update.update_id)
@@ -67,13 +68,18 @@ def to_incoming(update: Update, *, bot_id: int, bot_username: str | None) -> Inc
         return None
     private = message.chat.type == ChatType.PRIVATE
     original = message.reply_to_message
+    only_if_shared = False
     if not private:
         is_command = text.startswith("/")
         if is_command and _command_for_other_bot(text, bot_username):
             return None
-        if not is_command and not _replies_to_bot(message, bot_id):
-            return None
+        # Other chatter is heard only in a group linked to an organization (a shared channel).
+        only_if_shared = not is_command and not _replies_to_bot(message, bot_id)
     sender = message.from_user
+    # In a forum supergroup each topic is a conversation of its own.
+    topic = message.message_thread_id if message.is_topic_message else None
+    # (In a topic, a message that answers nothing "replies" to the topic's first message.)
+    answered = original if original is not None and original.message_id != topic else None
     return Incoming(
         channel=CHANNEL,
         user_id=str(sender.id),
@@ -82,6 +88,10 @@ def to_incoming(update: Update, *, bot_id: int, bot_username: str | None) -> Inc
         update_id=update_id,
         locale_hint=sender.language_code,
         display_name=sender.full_name,
-        reply_to_message_id=str(original.message_id) if original is not None else None,
+        thread_id=str(topic) if topic is not None else None,
+        reply_to_message_id=str(answered.message_id) if answered is not None else None,
         is_private=private,
+        only_if_shared=only_if_shared,
+        reply_to_user_id=(str(answered.from_user.id) if answered is not None
+                          and answered.from_user is not None else None),
     )

@@ -1,0 +1,196 @@
+"""Shared channels through the real handlers: who is heard, auto-registration, agents there."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from desk import linked_channels, plans
+from messages.types import Incoming, Outcome
+from store.db import transaction
+from store.models import AuditEntry, Case, CaseMessage, Identity, Organization, User
+from tests.conversation.conftest import Harness, World, keys, number_of
+
+CHANNEL = "C0SHARED01"
+
+
+def _link(h: Harness, org_id: int, chat_id: str = CHANNEL, channel: str = "slack") -> None:
+    with transaction(h.desk.sessions) as s:
+        org = s.get(Organization, org_id)
+        linked_channels.link(s, org, channel=channel, chat_id=chat_id, now=h.clock.now(),
+                             actor="test")
+
+
+def _say(h: Harness, user_id: str, text: str, *, thread: str, chat: str = CHANNEL,
+         update: str | None = None, bot: bool = False, provider: bool = False,
+         name: str | None = None, hint: str | None = None) -> Outcome:
+    return h.handler.handle(Incoming(
+        channel="slack", user_id=user_id, chat_id=chat, text=text, thread_id=thread,
+        update_id=update or f"{user_id}-{thread}-{text}", locale_hint=hint, display_name=name,
+        is_private=False, from_bot=bot, provider_member=provider))
+
+
+def _team_limit(h: Harness, limit: int | None) -> None:
+    with transaction(h.desk.sessions) as s:
+        plans.get_plan(s, "growth").limit_team_members = limit
+
+
+def _user_of(h: Harness, external_id: str) -> User | None:
+    with h.desk.sessions() as s:
+        return s.scalar(select(User).join(Identity).where(Identity.external_id == external_id))
+
+
+def test_a_stranger_is_registered_and_opens_a_case_in_the_thread(world: World) -> None:
+    h = world.h
+    _link(h, world.org)
+    out = _say(h, "UEXT00001", "Our webhook stopped delivering messages since this morning",
+               thread="1700000000.000100", name="Dana Guest", hint="de")
+    assert keys(out)[0].startswith("case.opened")
+    user = _user_of(h, "UEXT00001")
+    assert user is not None and user.role == "partner" and user.org_id == world.org
+    # Registered with the chat client's locale; the English message then sets the language.
+    assert user.name == "Dana Guest" and user.language == "en"
+    number = number_of(out)
+    assert h.case(number).org_id == world.org
+    # A reply in the thread joins the case, the same user, no second registration.
+    again = _say(h, "UEXT00001", "still failing", thread="1700000000.000100")
+    assert keys(again) == ["case.added"] and number_of(again) == number
+    with h.desk.sessions() as s:
+        added = s.scalars(select(AuditEntry).where(AuditEntry.action == "user.add",
+                                                   AuditEntry.entity_id == str(user.id))).all()
+    assert len(added) == 1 and added[0].actor == f"shared-channel:slack:{CHANNEL}"
+    assert added[0].details["organization"] == "Acme Messaging"
+    assert added[0].details["language"] == "de" and added[0].details["name"] == "Dana Guest"
+    # A second top-level message is a second case.
+    other = _say(h, "UEXT00001", "Another question about templates", thread="1700000001.0002")
+    assert keys(other)[0].startswith("case.opened") and number_of(other) != number
+
+
+def test_the_agents_reply_in_the_thread_is_the_first_response(world: World) -> None:
+    h = world.h
+    _link(h, world.org)
+    opened = _say(h, "UEXT00001", "Numbers are blocked for our client", thread="1700.1")
+    number = number_of(opened)
+    h.deliver()
+    before = len(h.delivered)
+    h.clock.advance(minutes=7)
+    sam = h.add_person("Sam", "agent", language="en", channel="slack")
+    answer = h.handler.handle(Incoming(
+        channel="slack", user_id=sam.external_id, chat_id=CHANNEL,
+        text="Looking into it now", thread_id="1700.1", update_id="alex-1", is_private=False))
+    assert answer.replies == () and answer.failure is None
+    case = h.case(number)
+    assert case.first_response_at is not None and case.assignee_id == sam.id
+    with h.desk.sessions() as s:
+        kinds = s.scalars(select(CaseMessage.kind).where(CaseMessage.case_id == number)
+                          .order_by(CaseMessage.id)).all()
+    assert kinds[-1] == "reply"
+    h.deliver()
+    relayed = [d for d in h.delivered[before:] if d.key == "case.agent_reply"]
+    assert relayed == []  # the partner already sees the agent's message
+
+
+def test_bots_provider_people_and_other_orgs_are_ignored(world: World) -> None:
+    h = world.h
+    _link(h, world.org)
+    olga = h.add_person("Oskar", "partner", world.other_org, channel="slack")
+    users_before = h.count(User)
+    assert _say(h, "UBOT00001", "I am a bot", thread="1.1", bot=True).replies == ()
+    assert _say(h, "UINT00001", "hi colleagues", thread="1.2", provider=True).replies == ()
+    out = h.handler.handle(Incoming(channel="slack", user_id=olga.external_id,
+                                    chat_id=CHANNEL, text="help us", thread_id="1.3",
+                                    update_id="olga-1", is_private=False))
+    assert out.replies == ()
+    assert h.count(User) == users_before and h.count(Case) == 0
+
+
+def test_unlinked_channel_is_not_a_registration(world: World) -> None:
+    h = world.h
+    out = _say(h, "UEXT00009", "hello?", thread="2.1", chat="C0NOTLINK1")
+    assert keys(out) == ["error.no_access"]
+    assert _user_of(h, "UEXT00009") is None
+
+
+def test_beyond_the_team_limit_one_explanation_and_nothing_stored(world: World) -> None:
+    h = world.h
+    _link(h, world.org)
+    _team_limit(h, 2)  # Pat is one; one more place
+    assert keys(_say(h, "UEXT00001", "first one in", thread="3.1"))[0].startswith("case.")
+    users_before, cases_before = h.count(User), h.count(Case)
+    full = _say(h, "UEXT00002", "Can you help us too please", thread="3.2")
+    assert keys(full) == ["shared.team_full"]
+    assert full.replies[0].params["org"] == "Acme Messaging"
+    assert _say(h, "UEXT00002", "hello again?", thread="3.3").replies == ()  # told once
+    assert h.count(User) == users_before and h.count(Case) == cases_before
+    assert _user_of(h, "UEXT00002") is None
+    _team_limit(h, None)
+    assert keys(_say(h, "UEXT00002", "now?", thread="3.4"))[0].startswith("case.")
+
+
+def test_a_redelivered_first_message_registers_once(world: World) -> None:
+    h = world.h
+    _link(h, world.org)
+    first = _say(h, "UEXT00001", "hello team", thread="4.1", update="ev-1")
+    again = _say(h, "UEXT00001", "hello team", thread="4.1", update="ev-1")
+    assert keys(first)[0].startswith("case.") and again.duplicate
+    assert h.count(Case) == 1
+
+
+GROUP = "-1005550009"
+
+
+def _tg(h: Harness, user_id: str, text: str, *, chat: str = GROUP, shared_only: bool = True,
+        reply_to: str | None = None, reply_to_user: str | None = None,
+        topic: str | None = None) -> Outcome:
+    return h.handler.handle(Incoming(
+        channel="telegram", user_id=user_id, chat_id=chat, text=text, thread_id=topic,
+        update_id=f"tg-{user_id}-{text}", is_private=False, only_if_shared=shared_only,
+        reply_to_message_id=reply_to, reply_to_user_id=reply_to_user))
+
+
+def test_telegram_group_chatter_is_heard_only_when_linked_in_every_message_mode(
+        world: World) -> None:
+    h = world.h
+    assert _tg(h, "9001", "hello, our API is down").replies == ()
+    assert h.count(Case) == 0
+    with transaction(h.desk.sessions) as s:
+        linked_channels.link(s, s.get(Organization, world.org), channel="telegram",
+                             chat_id=GROUP, mode="mention", now=h.clock.now(), actor="test")
+    assert _tg(h, "9001", "still down, anyone?").replies == ()  # mention mode: not addressed
+    assert h.count(Case) == 0 and _user_of(h, "9001") is None
+
+
+def test_telegram_plain_group_keeps_each_partners_case_and_follows_replies(
+        world: World) -> None:
+    h = world.h
+    _link(h, world.org, GROUP, "telegram")
+    first = number_of(_tg(h, "9001", "The API answers 500 since this morning"))
+    second = number_of(_tg(h, "9002", "Our number got blocked yesterday"))
+    assert first != second
+    assert number_of(_tg(h, "9001", "any news?")) == first
+    # A colleague replying to the other partner's message joins that partner's case.
+    assert number_of(_tg(h, "9001", "same for us", reply_to="55", reply_to_user="9002")) == second
+    # An agent replying to a partner's message answers that partner's case.
+    agent = h.add_person("Tom", "agent", language="en", channel="telegram")
+    assert _tg(h, agent.external_id, "checking now", reply_to="56",
+               reply_to_user="9001").replies == ()
+    assert h.case(first).first_response_at is not None
+    assert h.case(second).first_response_at is None
+    # Staff commands about this organization's cases are answered; others are not, here.
+    assert keys(_tg(h, agent.external_id, f"/take {second}", shared_only=False)) == [
+        "case.taken"]
+    assert keys(_tg(h, agent.external_id, "/queue", shared_only=False)) == [
+        "shared.command_elsewhere"]
+    assert keys(_tg(h, agent.external_id, f"/note {second} internal", shared_only=False)) == [
+        "shared.command_elsewhere"]
+    other = number_of(world.h.send(world.olga, "Other Corp needs help with templates"))
+    assert keys(_tg(h, agent.external_id, f"/status {other}", shared_only=False)) == [
+        "shared.command_elsewhere"]
+
+
+def test_telegram_forum_topics_are_conversations(world: World) -> None:
+    h = world.h
+    _link(h, world.org, GROUP, "telegram")
+    one = number_of(_tg(h, "9001", "Webhook deliveries fail", topic="11"))
+    two = number_of(_tg(h, "9001", "Templates are rejected", topic="12"))
+    assert one != two
+    assert number_of(_tg(h, "9002", "Also for us", topic="11")) == one
