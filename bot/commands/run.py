@@ -84,6 +84,8 @@ def run(no_scheduler: bool, attachments: Path | None) -> None:
     finally:
         if scheduler is not None:
             scheduler.shutdown()
+        if desk.ai is not None:  # let model calls under way finish (each within its timeout)
+            desk.ai.close()
     log.info("desk stopped")
 
 
