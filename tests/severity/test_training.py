@@ -25,8 +25,13 @@ def test_training_reproduces_the_shipped_model(tmp_path: Path) -> None:
     assert members and members == sorted(p.name for p in tmp_path.glob("member*"))
     for name in members:
         rebuilt, original = linear.read(tmp_path / name), linear.read(MODEL_DIR / name)
+        # Equal up to rounding: the BLAS kernels (and so the summation order the solver's
+        # iterations amplify) differ by CPU, e.g. AVX-512 on Xeon against AVX2 on EPYC, which
+        # moves weights by up to ~0.05 % of the largest one. 1 % is still far below any change
+        # a different corpus, feature set or hyper-parameter makes.
+        largest = max(abs(w) for w in original.values())
         assert max(abs(a - b) for a, b in zip(rebuilt.values(), original.values(),
-                                              strict=True)) < 1e-3
+                                              strict=True)) < 0.01 * largest
     blind = dataset.blind()
     again = [v for _, v in predictions_of(read(tmp_path), blind)]
     before = [v for _, v in predictions_of(shipped(), blind)]
