@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from typing import Any
 
 import click
 
@@ -16,34 +14,11 @@ from bot.commands._admin import (
     required,
     unit_of_work,
 )
-from bot.commands.common import emit_json, json_option
+from bot.commands.common import DATE, emit_json, json_option
 from desk import beta_enrolment, betas, orgs
 from locales.plurals import english_count
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 SHOWN_DESCRIPTION = 60  # characters of a description in `beta list`
-
-
-class CalendarDate(click.ParamType):
-    """A calendar date typed as YYYY-MM-DD."""
-
-    name = "YYYY-MM-DD"
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> date:
-        if isinstance(value, date):
-            return value
-        text = str(value).strip()
-        if _DATE.fullmatch(text) is None:
-            self.fail(f"malformed date {text[:24]!r}: expected YYYY-MM-DD, e.g. 2026-04-30",
-                      param, ctx)
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            self.fail(f"no such date {text!r}", param, ctx)
-
-
-DATE = CalendarDate()
 
 
 def _short(text: str, limit: int = SHOWN_DESCRIPTION) -> str:

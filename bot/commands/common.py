@@ -7,7 +7,7 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from functools import wraps
 from typing import Any, Literal, NoReturn, TypeVar
@@ -161,6 +161,27 @@ class Month(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+class CalendarDate(click.ParamType):
+    """A calendar date typed as YYYY-MM-DD."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        if _DATE.fullmatch(text) is None:
+            self.fail(f"malformed date {text[:24]!r}: expected YYYY-MM-DD, e.g. 2026-04-30",
+                      param, ctx)
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.fail(f"no such date {text!r}", param, ctx)
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE = CalendarDate()
 COUNT = WholeNumber(0, MAX_FREE_ESCALATIONS)  # free escalations per month
 PRIORITY = WholeNumber(0, MAX_QUEUE_PRIORITY)  # queue priority of a plan
 RECORD_ID = WholeNumber(1, 2**31 - 1)  # a database id (INTEGER primary key)

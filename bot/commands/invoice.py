@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Any, NoReturn
@@ -22,7 +21,16 @@ from bot.commands._admin import (
     required,
     unit_of_work,
 )
-from bot.commands.common import MONEY, MONTH, ChosenMonth, emit_json, fail, json_option, say_month
+from bot.commands.common import (
+    DATE,
+    MONEY,
+    MONTH,
+    ChosenMonth,
+    emit_json,
+    fail,
+    json_option,
+    say_month,
+)
 from desk import invoices, orgs
 from desk.invoices import METHODS, STATUSES
 from escalation.month_close import is_closed
@@ -30,26 +38,6 @@ from locales.plurals import english_count
 from store.models import Invoice, Organization
 
 csv_option = click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-class PaymentDate(click.ParamType):
-    """A payment date typed as YYYY-MM-DD."""
-
-    name = "YYYY-MM-DD"
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> date:
-        if isinstance(value, date):
-            return value
-        text = str(value).strip()
-        if _DATE.fullmatch(text) is None:
-            self.fail(f"malformed date {text[:24]!r}: expected YYYY-MM-DD, e.g. 2026-04-03",
-                      param, ctx)
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            self.fail(f"no such date {text!r}", param, ctx)
 
 
 def _one_format(as_json: bool, as_csv: bool) -> None:
@@ -240,7 +228,7 @@ def _echo_invoice(doc: dict[str, Any]) -> None:
 @click.option("--amount", type=MONEY, help="The amount paid, in the invoice's currency.")
 @click.option("--method", type=click.Choice(METHODS, case_sensitive=False),
               help="card or transfer.")
-@click.option("--date", "paid_on", type=PaymentDate(),
+@click.option("--date", "paid_on", type=DATE,
               help="The day it was paid (YYYY-MM-DD, not in the future); default: today.")
 @json_option
 @admin_command
