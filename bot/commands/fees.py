@@ -50,8 +50,11 @@ def _why_unchanged(session: Session, target: Organization, when: BillingMonth,
 
 def _change_line(target: Organization, change: PlanChange, when: BillingMonth) -> str:
     line = f"{target.name} is on {change.after} from {change.month} (was {change.before})"
-    if change.month > when.next():
-        line += f"; {when.next()} to {change.month.prev()} already closed"
+    closed = when.next()
+    if change.month > closed:
+        last = change.month.prev()
+        span = str(closed) if last == closed else f"{closed} to {last}"
+        line += f"; {span} already closed"
     return line
 
 

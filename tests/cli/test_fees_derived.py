@@ -85,8 +85,11 @@ def test_late_fees_upgrade_the_first_month_not_yet_closed(run: Any, run_json: An
     desk.clock.set(datetime(2026, 5, 2, 8, 0, tzinfo=UTC))  # type: ignore[attr-defined]
     for month in ("2026-03", "2026-04"):
         close_month(desk.sessions, M(month), desk.clock.now(), desk.billing_tz)
+    out = run("fees", "set", "Acme", "--month", "2026-03", "--amount", "900").stdout
+    assert "Acme is on premium from 2026-05 (was growth); 2026-04 already closed" in out
     doc = run_json("fees", "set", "Acme", "--month", "2026-03", "--amount", "900")
-    assert doc["plan_changes"] == [{"month": "2026-05", "before": "growth", "after": "premium"}]
+    assert doc["plan_changes"] == []
+    assert [plan_of(desk, m) for m in ("2026-04", "2026-05")] == ["growth", "premium"]
     assert [plan_of(desk, m) for m in ("2026-03", "2026-04", "2026-05", "2026-06")] == \
         ["growth", "growth", "premium", "premium"]
     out = run("fees", "set", "Acme", "--month", "2026-03", "--amount", "901").stdout
@@ -96,7 +99,7 @@ def test_late_fees_upgrade_the_first_month_not_yet_closed(run: Any, run_json: An
             select(AuditEntry).where(AuditEntry.action == "fees.set")
             .order_by(AuditEntry.id))]
     assert [(d["previous_cents"], d["amount_cents"]) for d in corrections] == \
-        [(None, 90000), (90000, 90100)]
+        [(None, 90000), (90000, 90000), (90000, 90100)]
 
 
 def test_partners_and_managers_are_told_of_the_upgrade(run_json: Any,
