@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 import locales
 from billing.money import Money
-from desk import invoices, orgs
+from desk import invoices
 from desk.context import DeskContext
 from desk.invoices import overdue_since
+from handlers.org_argument import named_org
 from handlers.registry import BadArguments, CommandContext, command
 from messages.types import Reply
 from store.models import Invoice, Organization
@@ -85,25 +86,8 @@ def _org_of(ctx: CommandContext, args: list[str]) -> Organization | Reply:
     name = " ".join(args).strip()
     if len(name) > MAX_NAME:
         raise BadArguments(ctx, "help.invoices")
-    user = ctx.user
-    if user.role == "partner":
-        if user.org_id is None:
-            return Reply("escalation.no_org")
-        own = ctx.session.get(Organization, user.org_id)
-        assert own is not None
-        # Another organization's name is answered exactly like one that does not exist.
-        if name and own.id not in {o.id for o in orgs.orgs_named(ctx.session, name)}:
-            return Reply("invoices.unknown_org", {"org": name[:80]})
-        return own
-    if not name:
-        return Reply("invoices.org_required")
-    found = orgs.orgs_named(ctx.session, name)  # any case, as in the admin CLI
-    if len(found) > 1:
-        return Reply("escalation.ambiguous_org", {
-            "org": name[:80], "names": ", ".join(o.name for o in found)})
-    if not found:
-        return Reply("invoices.unknown_org", {"org": name[:80]})
-    return found[0]
+    return named_org(ctx, name, own_only=ctx.user.role == "partner",
+                     unknown_key="invoices.unknown_org", required=Reply("invoices.org_required"))
 
 
 @command("invoices", roles=INVOICE_ROLES, help_key="help.invoices", order=22)

@@ -21,6 +21,7 @@ from desk.plans import find_plan, plan_in_force, terms
 from desk.tams import DEDICATED, tams_of
 from escalation import service
 from handlers.escalation_commands import numbers_reply
+from handlers.org_argument import named_org
 from handlers.registry import BadArguments, CommandContext, command
 from messages import actions
 from messages.types import Button, Reply
@@ -46,26 +47,9 @@ def _own_org(user: User) -> bool:
 
 
 def _named(ctx: CommandContext, name: str, command_name: str) -> Organization | Reply:
-    """The organization a caller means by `name` ('' for their own), or the answer saying why
-    there is none; another organization is refused exactly like one that does not exist."""
-    user = ctx.user
-    if _own_org(user):
-        if user.org_id is None:
-            return Reply("escalation.no_org")
-        own = ctx.session.get(Organization, user.org_id)
-        assert own is not None
-        if name and own.id not in {o.id for o in orgs.orgs_named(ctx.session, name)}:
-            return Reply("escalation.unknown_org", {"org": name[:80]})
-        return own
-    if not name:
-        return Reply("plan_chat.org_required", {"command": f"/{command_name}"})
-    found = orgs.orgs_named(ctx.session, name)  # any case, as in the admin CLI
-    if len(found) > 1:
-        return Reply("escalation.ambiguous_org", {
-            "org": name[:80], "names": ", ".join(o.name for o in found)})
-    if not found:
-        return Reply("escalation.unknown_org", {"org": name[:80]})
-    return found[0]
+    """The organization a caller means by `name` ('' for their own); see named_org."""
+    return named_org(ctx, name, own_only=_own_org(ctx.user), unknown_key="escalation.unknown_org",
+                     required=Reply("plan_chat.org_required", {"command": f"/{command_name}"}))
 
 
 def _org_argument(ctx: CommandContext, args: list[str], help_key: str,
