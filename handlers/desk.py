@@ -22,7 +22,7 @@ from handlers.text import MAX_LENGTH, ParsedCommand, clean, parse_command, tail
 from messages import actions
 from messages.types import INTERNAL, UNAVAILABLE, Incoming, Outcome, Reply
 from store.db import transaction
-from store.models import User
+from store.models import LinkedChannel, User
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,6 @@ class Desk:
             return Outcome(fallback, (Reply("error.internal"),), failure=INTERNAL)
 
     def _handle(self, session: Session, incoming: Incoming, fallback: str) -> Outcome:
-        now = self.desk.clock.now()
         link = None if incoming.is_private else linked_channels.lookup(
             session, incoming.channel, str(incoming.chat_id))
         heard_everywhere = link is not None and link.mode == "every-message"
@@ -65,8 +64,17 @@ class Desk:
         if incoming.only_in_known_thread and not heard_everywhere and not cases.is_conversation(
                 session, incoming.channel, incoming.chat_id, incoming.thread_id or ""):
             return Outcome(fallback)  # chatter in a channel thread that is not the desk's
-        if link is not None:
-            incoming = shared_channels.in_conversation(session, incoming)
+        if link is None:
+            return self._handle_message(session, incoming, fallback, None)
+        incoming = shared_channels.in_conversation(session, incoming)
+        outcome = self._handle_message(session, incoming, fallback, link)
+        conversation = shared_channels.own_conversation(incoming)
+        return dataclasses.replace(outcome, conversation=conversation) if conversation \
+            else outcome
+
+    def _handle_message(self, session: Session, incoming: Incoming, fallback: str,
+                        link: LinkedChannel | None) -> Outcome:
+        now = self.desk.clock.now()
         if incoming.update_id is not None and not inbound.first_delivery(
             session, incoming.channel, str(incoming.update_id), now
         ):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import locales
-from desk import cases, outbox
+from desk import cases, group_answers, outbox
 from desk.context import DeskContext
 from desk.users import TeamFull, add_user
 from handlers.text import ParsedCommand
@@ -99,28 +99,46 @@ def agent_answer(session: Session, desk: DeskContext, incoming: Incoming, user: 
 
 def in_conversation(session: Session, incoming: Incoming) -> Incoming:
     """The message with the thread of its conversation in a shared group without topics
-    (Telegram): a reply to a case's message goes to that case's conversation, a reply to a
-    person's message to that person's, anything else to the sender's own conversation in the
-    group (so each partner's open case there is theirs). Threads and topics are kept."""
+    (Telegram): a reply to a case's message or to one of the desk's answers goes to that
+    conversation, a reply to a partner's message to that partner's, anything else to the
+    sender's own conversation in the group (so each partner's open case there is theirs).
+    Threads and topics are kept."""
     if incoming.thread_id or incoming.channel != "telegram":
         return incoming
     key = None
-    if incoming.reply_to_message_id:
+    replied = incoming.reply_to_message_id
+    if replied:
         case_id = outbox.case_of_posted_message(session, incoming.channel, incoming.chat_id,
-                                                incoming.reply_to_message_id)
+                                                replied)
         case = session.get(Case, case_id) if case_id is not None else None
         conversation = session.get(Conversation, case.conversation_id) if case else None
         if conversation is not None and conversation.chat_id == incoming.chat_id:
             key = conversation.thread_key
+        if key is None:
+            answered = group_answers.conversation_of(session, incoming.channel,
+                                                     incoming.chat_id, replied)
+            if answered is not None and answered.startswith(SENDER_PREFIX):
+                key = _partners_conversation(session, incoming,
+                                             answered.removeprefix(SENDER_PREFIX))
     if key is None and incoming.reply_to_user_id:
-        writer = session.scalar(select(User).join(Identity).where(
-            Identity.channel == incoming.channel,
-            Identity.external_id == incoming.reply_to_user_id))
-        if writer is not None and writer.role == "partner":
-            key = SENDER_PREFIX + incoming.reply_to_user_id
+        key = _partners_conversation(session, incoming, incoming.reply_to_user_id)
     if key is None:
         key = SENDER_PREFIX + str(incoming.user_id)
     return dataclasses.replace(incoming, thread_id=key or None)
+
+
+def _partners_conversation(session: Session, incoming: Incoming, person: str) -> str | None:
+    """The conversation of `person` in a plain group, when they are a partner (a reply to an
+    agent's message, or to the desk's answer to an agent, stays with the sender)."""
+    writer = session.scalar(select(User).join(Identity).where(
+        Identity.channel == incoming.channel, Identity.external_id == person))
+    return SENDER_PREFIX + person if writer is not None and writer.role == "partner" else None
+
+
+def own_conversation(incoming: Incoming) -> str | None:
+    """The desk-made conversation key a shared-group message was placed in, else None."""
+    thread = incoming.thread_id or ""
+    return thread if thread.startswith(SENDER_PREFIX) else None
 
 
 def staff_refusal(session: Session, incoming: Incoming, user: User, link: LinkedChannel,

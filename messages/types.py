@@ -68,3 +68,6 @@ class Outcome:
     replies: tuple[Reply, ...] = ()
     duplicate: bool = False
     failure: str | None = None
+    # A plain shared group's conversation the message was placed in (handlers.shared_channels):
+    # the channel remembers its answers under it, so that replies to them join it.
+    conversation: str | None = None

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest revision in migrations/versions: update it with every new migration.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 VERSION_TABLE = "alembic_version"
 # PostgreSQL advisory lock key: processes starting together migrate one after the other.
 MIGRATION_LOCK_KEY = 0x5D5C_4D01

@@ -152,6 +152,20 @@ class LinkedChannel(Base):
     created_at: Mapped[datetime]
 
 
+class GroupAnswer(Base):
+    """An answer the desk posted in a shared group without threads (a plain Telegram group),
+    with the conversation it belongs to: a reply to it joins that conversation."""
+
+    __tablename__ = "group_answers"
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(64))
+    thread_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
 class PartnerAccount(Base):
     __tablename__ = "partner_accounts"
     id: Mapped[int] = mapped_column(primary_key=True)

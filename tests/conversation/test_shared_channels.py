@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from desk import linked_channels, plans
+from desk import group_answers, linked_channels, plans
 from messages.types import Incoming, Outcome
 from store.db import transaction
 from store.models import AuditEntry, Case, CaseMessage, Identity, Organization, User
@@ -185,6 +185,34 @@ def test_telegram_plain_group_keeps_each_partners_case_and_follows_replies(
     other = number_of(world.h.send(world.olga, "Other Corp needs help with templates"))
     assert keys(_tg(h, agent.external_id, f"/status {other}", shared_only=False)) == [
         "shared.command_elsewhere"]
+
+
+def test_telegram_plain_group_replies_to_the_desks_answers_join_their_conversation(
+        world: World) -> None:
+    h = world.h
+    _link(h, world.org, GROUP, "telegram")
+    out = _tg(h, "9001", "The API answers 500 since this morning")
+    first = number_of(out)
+    assert out.conversation == "from:9001"  # the channel remembers its answers under it
+    agent = h.add_person("Tom", "agent", language="en", channel="telegram")
+    with transaction(h.desk.sessions) as s:
+        group_answers.remember(s, channel="telegram", chat_id=GROUP, external_ids=["701"],
+                               thread_key="from:9001", now=h.clock.now())
+        group_answers.remember(s, channel="telegram", chat_id=GROUP, external_ids=["702"],
+                               thread_key=f"from:{agent.external_id}", now=h.clock.now())
+        # Remembering again is harmless.
+        assert group_answers.remember(s, channel="telegram", chat_id=GROUP,
+                                      external_ids=["701"], thread_key="from:9001",
+                                      now=h.clock.now()) == 0
+    # A colleague replying to the desk's answer to 9001 joins 9001's case.
+    joined = _tg(h, "9002", "same for us", reply_to="701", reply_to_user="1234")
+    assert keys(joined) == ["case.added"] and number_of(joined) == first
+    # A reply to the desk's answer to an agent stays with the sender: a case of their own.
+    own = _tg(h, "9003", "Our templates are rejected", reply_to="702", reply_to_user="1234")
+    assert keys(own)[0].startswith("case.opened") and number_of(own) != first
+    assert own.conversation == "from:9003"
+    # Private chats and Slack threads are never given a group conversation.
+    assert world.h.send(world.pat, "hello").conversation is None
 
 
 def test_telegram_forum_topics_are_conversations(world: World) -> None:

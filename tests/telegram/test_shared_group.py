@@ -109,7 +109,7 @@ def test_forum_topics_and_a_plain_group(api: FakeTelegramAPI, desk: DeskProcess,
 
         # Plain group: Ana and Ben each get their own case; a reply chain joins it.
         ana_message = api.push_update(message_update(ana, PLAIN, "The API returns 500 for us"))
-        api.wait_for(lambda: sent_to(api, PLAIN, opened), what="Ana's case")
+        ana_ack = api.wait_for(lambda: sent_to(api, PLAIN, opened), what="Ana's case")[0]
         ben_update = message_update(ben, PLAIN, "Our number was blocked yesterday evening")
         api.push_update(ben_update)
         api.wait_for(lambda: sent_to(api, PLAIN, opened)[1:], what="Ben's case")
@@ -118,6 +118,14 @@ def test_forum_topics_and_a_plain_group(api: FakeTelegramAPI, desk: DeskProcess,
                              what="Ana's follow-up")[0]
         cases = _cases(db_url)
         assert len(cases) == 4 and f"#{cases[2].id}" in added.params["text"]
+        # Ben's colleague Dora answers the desk's acknowledgement to Ana: it joins Ana's case.
+        added_before = len(sent_to(api, PLAIN, prefix("case.added", "en")))
+        api.push_update(message_update(user(804, "Dora"), PLAIN, "Same here, since 9:00",
+                                       reply_to=ana_ack.result))
+        joined = api.wait_for(
+            lambda: sent_to(api, PLAIN, prefix("case.added", "en"))[added_before:],
+            what="Dora's message joining Ana's case")[0]
+        assert f"#{cases[2].id}" in joined.params["text"] and len(_cases(db_url)) == 4
         # The agent replies to Ben's message: Ben's case has its first response.
         api.push_update(message_update(alex, PLAIN, "Checking the number now",
                                        reply_to=ben_update["message"]))
@@ -140,6 +148,7 @@ def test_forum_topics_and_a_plain_group(api: FakeTelegramAPI, desk: DeskProcess,
     assert code == 0, desk.log()
     partners = _partners(db_url)
     acme = _cases(db_url)[0].org_id
-    assert {k: v for k, v in partners.items() if v == acme}.keys() == {"801", "802", "803"}
+    assert {k: v for k, v in partners.items() if v == acme}.keys() == {"801", "802", "803",
+                                                                       "804"}
     assert "999" not in partners
     assert all(c.org_id == acme for c in _cases(db_url))

@@ -10,6 +10,7 @@ import re
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, CallbackQuery, Message, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
@@ -40,8 +41,10 @@ from bot.channels.telegram.translate import (
     to_incoming,
 )
 from bot.settings import Settings, SettingsError
+from desk import group_answers
 from desk.context import DeskContext
 from messages.types import Incoming, Outcome, Reply
+from store.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -266,21 +269,36 @@ class TelegramChannel:
             if query is not None:
                 await self._answer_query(query)
             return
+        sent: list[Message] = []
         try:
             if query is not None:
-                await self._respond_to_press(query, outcome)
+                sent = await self._respond_to_press(query, outcome)
             else:
-                await self._respond(update.message, outcome.replies, outcome.language)
+                sent = await self._respond(update.message, outcome.replies, outcome.language)
         except (PermanentFailure, RetryLater, TelegramError) as exc:
             # The desk has stored the update; an answer that cannot be sent is only logged.
             log.warning("answer to update %s not delivered: %s", update.update_id, exc)
+        if outcome.conversation and sent:
+            await in_db_thread(self.desk, self._remember_answers, sent, outcome.conversation)
+
+    def _remember_answers(self, sent: list[Message], conversation: str) -> None:
+        """The desk's answers in a plain shared group belong to the asker's conversation: a
+        colleague replying to one of them joins it (handlers.shared_channels.in_conversation)."""
+        try:
+            with transaction(self.desk.sessions) as session:
+                group_answers.remember(
+                    session, channel=CHANNEL, chat_id=str(sent[0].chat.id),
+                    external_ids=[str(m.message_id) for m in sent], thread_key=conversation,
+                    now=self.desk.clock.now())
+        except SQLAlchemyError as exc:  # the answer is out; only reply chains to it are lost
+            log.warning("answers in chat %s not remembered: %s", sent[0].chat.id, exc)
 
     def _park(self, update: Update) -> bool:
         return park(self.desk, CHANNEL, str(update.update_id),
                     parking_payload(update, self.bot.id, self.bot.username))
 
     async def _respond(self, message: Message | None, replies: tuple[Reply, ...] | list[Reply],
-                       lang: str, chat_id: int | str | None = None) -> None:
+                       lang: str, chat_id: int | str | None = None) -> list[Message]:
         if message is not None:
             chat_id = message.chat.id
         assert chat_id is not None
@@ -289,11 +307,14 @@ class TelegramChannel:
             else None
         topic = message.message_thread_id if message is not None and message.is_topic_message \
             else None
+        sent: list[Message] = []
         for reply in replies:
             text, markup = render(reply, lang)
-            await send_with_retries(self.bot, chat_id, text, markup, reply_to, topic=topic)
+            sent += await send_with_retries(self.bot, chat_id, text, markup, reply_to,
+                                            topic=topic)
+        return sent
 
-    async def _respond_to_press(self, query: CallbackQuery, outcome: Outcome) -> None:
+    async def _respond_to_press(self, query: CallbackQuery, outcome: Outcome) -> list[Message]:
         """Answer the press; show the outcome under the pressed message, with its new buttons.
 
         Ephemeral replies (meant only for the presser, e.g. "not yours") become the alert of
@@ -305,7 +326,7 @@ class TelegramChannel:
         alert = "\n".join(render(r, lang)[0] for r in private)
         await self._answer_query(query, truncate(alert, MAX_ALERT) if alert else None)
         if not public:
-            return
+            return []
         pressed = query.message
         first, rest = public[0], public[1:]
         edited = False
@@ -321,7 +342,7 @@ class TelegramChannel:
                 except TelegramError as exc:
                     log.info("could not edit the pressed message: %s", exc)
         chat_id = pressed.chat.id if pressed is not None else query.from_user.id
-        await self._respond(None, rest if edited else public, lang, chat_id=chat_id)
+        return await self._respond(None, rest if edited else public, lang, chat_id=chat_id)
 
     async def _answer_query(self, query: CallbackQuery, text: str | None = None) -> None:
         try:
