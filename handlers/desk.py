@@ -56,6 +56,8 @@ class Desk:
             return Outcome(fallback, (Reply("error.internal"),), failure=INTERNAL)
 
     def _handle(self, session: Session, incoming: Incoming, fallback: str) -> Outcome:
+        if not shared_channels.may_press(incoming):  # another person's button in a group
+            return Outcome(fallback, (Reply("shared.not_your_button", ephemeral=True),))
         link = None if incoming.is_private else linked_channels.lookup(
             session, incoming.channel, str(incoming.chat_id))
         heard_everywhere = link is not None and link.mode == "every-message"
@@ -68,9 +70,9 @@ class Desk:
             return self._handle_message(session, incoming, fallback, None)
         incoming = shared_channels.in_conversation(session, incoming)
         outcome = self._handle_message(session, incoming, fallback, link)
-        conversation = shared_channels.own_conversation(incoming)
-        return dataclasses.replace(outcome, conversation=conversation) if conversation \
-            else outcome
+        return dataclasses.replace(
+            outcome, replies=shared_channels.addressed(outcome.replies, incoming),
+            conversation=shared_channels.own_conversation(incoming))
 
     def _handle_message(self, session: Session, incoming: Incoming, fallback: str,
                         link: LinkedChannel | None) -> Outcome:

@@ -13,6 +13,7 @@ from desk import cases, group_answers, outbox
 from desk.context import DeskContext
 from desk.users import TeamFull, add_user
 from handlers.text import ParsedCommand
+from messages import actions
 from messages.types import Incoming, Reply
 from store.models import Case, Conversation, Identity, LinkedChannel, Organization, User
 
@@ -133,6 +134,23 @@ def _partners_conversation(session: Session, incoming: Incoming, person: str) ->
     writer = session.scalar(select(User).join(Identity).where(
         Identity.channel == incoming.channel, Identity.external_id == person))
     return SENDER_PREFIX + person if writer is not None and writer.role == "partner" else None
+
+
+def addressed(replies: tuple[Reply, ...], incoming: Incoming) -> tuple[Reply, ...]:
+    """The answers to someone in a shared channel, their buttons pressable by them only (an
+    escalation's confirmation, a plan upgrade's: a colleague reading along cannot press it)."""
+    owner = str(incoming.user_id)
+    return tuple(dataclasses.replace(reply, buttons=tuple(
+        dataclasses.replace(button, action=actions.owned(button.action, owner))
+        for button in reply.buttons)) if reply.buttons else reply for reply in replies)
+
+
+def may_press(incoming: Incoming) -> bool:
+    """False when the message is a press of a button meant for somebody else."""
+    if incoming.action is None:
+        return True
+    action = actions.decode(incoming.action)
+    return action is None or action.owner is None or action.owner == str(incoming.user_id)
 
 
 def own_conversation(incoming: Incoming) -> str | None:

@@ -13,10 +13,14 @@ _PARAM = re.compile(r"^[A-Za-z0-9_-]{1,24}$")
 ACTIONS: dict[str, str] = {"take": "take", "res": "resolve", "reo": "reopen", "sev": "severity"}
 
 
+OWNER_MARK = "~"  # "esc:42:bv~8013": only chat user 8013 may press it (shared groups)
+
+
 @dataclass(frozen=True)
 class Action:
     verb: str
     params: tuple[str, ...]
+    owner: str | None = None  # the chat user id of the only person who may press it
 
     @property
     def command(self) -> str:
@@ -43,11 +47,22 @@ def encode(verb: str, *params: object) -> str:
     return data
 
 
+def owned(data: str, owner: str) -> str:
+    """Button data that only chat user `owner` may press; unchanged when it cannot carry it."""
+    if OWNER_MARK in data or not _PARAM.match(owner):
+        return data
+    marked = f"{data}{OWNER_MARK}{owner}"
+    return marked if len(marked.encode("utf-8")) <= MAX_BYTES else data
+
+
 def decode(data: str | None) -> Action | None:
     """The action in button data, or None if it is malformed, too long or unknown."""
     if not data or len(data.encode("utf-8")) > MAX_BYTES:
         return None
+    data, mark, owner = data.partition(OWNER_MARK)
+    if mark and not _PARAM.match(owner):
+        return None
     verb, *params = data.split(":")
     if verb not in ACTIONS or not all(_PARAM.match(p) for p in params):
         return None
-    return Action(verb, tuple(params))
+    return Action(verb, tuple(params), owner or None)

@@ -7,7 +7,15 @@ from sqlalchemy import select
 from desk import group_answers, linked_channels, plans
 from messages.types import Incoming, Outcome
 from store.db import transaction
-from store.models import AuditEntry, Case, CaseMessage, Identity, Organization, User
+from store.models import (
+    AuditEntry,
+    Case,
+    CaseMessage,
+    Escalation,
+    Identity,
+    Organization,
+    User,
+)
 from tests.conversation.conftest import Harness, World, keys, number_of
 
 CHANNEL = "C0SHARED01"
@@ -213,6 +221,41 @@ def test_telegram_plain_group_replies_to_the_desks_answers_join_their_conversati
     assert own.conversation == "from:9003"
     # Private chats and Slack threads are never given a group conversation.
     assert world.h.send(world.pat, "hello").conversation is None
+
+
+def _press(h: Harness, user_id: str, action: str, n: int) -> Outcome:
+    return h.handler.handle(Incoming(
+        channel="telegram", user_id=user_id, chat_id=GROUP, text="", action=action,
+        update_id=f"tg-press-{user_id}-{n}", is_private=False))
+
+
+def test_telegram_group_buttons_answer_only_the_partner_who_asked(world: World) -> None:
+    h = world.h
+    _link(h, world.org, GROUP, "telegram")
+    with transaction(h.desk.sessions) as s:  # no free escalation left: a confirmation first
+        plans.get_plan(s, "growth").free_escalations = 0
+    number = number_of(_tg(h, "9001", "Our webhook stopped delivering messages"))
+    assert keys(_tg(h, "9002", "Templates are rejected since noon"))[0].startswith("case.opened")
+    choose = _tg(h, "9001", f"/escalate {number}", shared_only=False)
+    assert keys(choose) == ["escalation.choose"]
+    buttons = choose.replies[0].buttons
+    assert buttons and all(b.action.endswith("~9001") for b in buttons)
+    # A colleague reading along presses the asker's button: told so, nothing happens.
+    refused = _press(h, "9002", buttons[0].action, 1)
+    assert keys(refused) == ["shared.not_your_button"] and refused.replies[0].ephemeral
+    # A stranger pressing it is neither answered otherwise nor registered.
+    assert keys(_press(h, "9999", buttons[0].action, 2)) == ["shared.not_your_button"]
+    assert _user_of(h, "9999") is None
+    # The asker presses: the confirmation comes, its button again theirs only.
+    confirm = _press(h, "9001", buttons[0].action, 3)
+    assert keys(confirm) == ["escalation.confirm"]
+    confirm_button = confirm.replies[0].buttons[0]
+    assert confirm_button.action.endswith("~9001")
+    assert keys(_press(h, "9002", confirm_button.action, 4)) == ["shared.not_your_button"]
+    assert h.count(Escalation) == 0
+    done = _press(h, "9001", confirm_button.action, 5)
+    assert keys(done)[0] == "escalation.registered"
+    assert h.count(Escalation) == 1
 
 
 def test_telegram_forum_topics_are_conversations(world: World) -> None:

@@ -48,6 +48,21 @@ def test_action_codec_round_trip_and_validation() -> None:
         actions.encode("unknown", 1)
 
 
+def test_owned_buttons_name_the_one_person_who_may_press_them() -> None:
+    data = actions.owned("esc:42:bv:confirm", "8013")
+    assert data == "esc:42:bv:confirm~8013"
+    decoded = actions.decode(data)
+    assert decoded is not None and decoded.owner == "8013"
+    assert decoded.command == "escalate" and decoded.params == ("42", "bv", "confirm")
+    assert actions.decode("res:42").owner is None  # type: ignore[union-attr]
+    assert actions.owned(data, "9") == data  # owned once
+    assert actions.owned("res:42", "bad id") == "res:42"  # an owner it cannot carry
+    long = "take:" + "9" * 55
+    assert actions.owned(long, "123456789") == long  # would pass Telegram's 64 bytes
+    for bad in ("res:42~", "res:42~a b", "res:42~1~2"):
+        assert actions.decode(bad) is None, bad
+
+
 def test_action_registration() -> None:
     actions.register("tst", "help")
     try:

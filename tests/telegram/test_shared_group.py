@@ -16,7 +16,15 @@ import locales
 from bench.processes import DeskProcess, desk_env
 from store.db import make_engine, make_session_factory
 from store.models import Case, Identity, User
-from tests.fakes.telegram_api import TOKEN, Call, FakeTelegramAPI, message_update, user
+from tests.fakes.telegram_api import (
+    TOKEN,
+    Call,
+    FakeTelegramAPI,
+    callback_update,
+    message_update,
+    sent_message,
+    user,
+)
 
 AGENTS = "-1009876543210"
 FORUM = -1005550001
@@ -126,6 +134,20 @@ def test_forum_topics_and_a_plain_group(api: FakeTelegramAPI, desk: DeskProcess,
             lambda: sent_to(api, PLAIN, prefix("case.added", "en"))[added_before:],
             what="Dora's message joining Ana's case")[0]
         assert f"#{cases[2].id}" in joined.params["text"] and len(_cases(db_url)) == 4
+        # Ana asks to escalate her case: the category buttons are hers only; Ben's press is
+        # answered with an alert and changes nothing, Ana's goes on.
+        api.push_update(message_update(ana, PLAIN, f"/escalate {cases[2].id}"))
+        choose = api.wait_for(lambda: sent_to(api, PLAIN, prefix("escalation.choose", "en")),
+                              what="the category choice")[0]
+        first_button = choose.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        assert first_button.endswith("~801")
+        api.push_update(callback_update(ben, sent_message(choose), first_button))
+        alert = api.wait_for(lambda: api.calls_of("answerCallbackQuery"), what="Ben's press")[0]
+        assert alert.params["show_alert"] is True
+        assert alert.params["text"].startswith(prefix("shared.not_your_button", "en"))
+        assert not api.calls_of("editMessageText")
+        api.push_update(callback_update(ana, sent_message(choose), first_button))
+        api.wait_for(lambda: api.calls_of("editMessageText"), what="Ana's press answered")
         # The agent replies to Ben's message: Ben's case has its first response.
         api.push_update(message_update(alex, PLAIN, "Checking the number now",
                                        reply_to=ben_update["message"]))
