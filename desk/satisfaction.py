@@ -1,8 +1,9 @@
 """Satisfaction: one 1-5 question per resolution of a case, the partner's rating, and the stats.
 
 Each resolution of a case is a round (`round` = how often the case was reopened before it).
-At a resolution the partner who opened the case is asked once, in their direct chat and their
-language, with five buttons; `/rate N SCORE [COMMENT]` does the same when typed. A round is
+At a resolution the partner who opened the case is asked once, in their direct chat (in the
+case's thread or topic when it came from a shared channel) and their language, with five
+buttons; `/rate N SCORE [COMMENT]` does the same when typed. A round is
 rated once (a comment may follow a rating made without one); a reopened and re-resolved case
 is asked again, and its latest rated round is the case's rating.
 """
@@ -21,12 +22,20 @@ from sqlalchemy.orm import Session
 
 import locales
 from billing.months import BillingMonth
-from desk import audit, outbox
+from desk import audit, linked_channels, outbox
 from desk.cases import CaseConflict
 from desk.context import DeskContext
 from messages import actions
 from messages.types import Button, Reply
-from store.models import Case, CaseMessage, Organization, SatisfactionRating, User
+from store.models import (
+    Case,
+    CaseMessage,
+    Conversation,
+    Organization,
+    OutboxMessage,
+    SatisfactionRating,
+    User,
+)
 
 SCORES = (1, 2, 3, 4, 5)
 VERB = "rate"  # button data "rate:CASE:ROUND:SCORE" stands for /rate
@@ -76,6 +85,22 @@ def _resolver_id(session: Session, case: Case) -> int | None:
         .order_by(CaseMessage.id.desc()).limit(1))
 
 
+def _in_shared_conversation(session: Session, desk: DeskContext, case: Case, partner: User,
+                            now: datetime) -> OutboxMessage | None:
+    """The question asked where a case of a shared channel was talked about (its thread or
+    topic), since a guest of a Slack Connect channel may not accept direct messages from the
+    provider's app; any partner of the organization there may answer it. None elsewhere."""
+    conversation = session.get(Conversation, case.conversation_id)
+    if conversation is None or linked_channels.lookup(
+            session, conversation.channel, conversation.chat_id) is None:
+        return None
+    return outbox.enqueue(
+        session, channel=conversation.channel, chat_id=conversation.chat_id,
+        thread_id=conversation.thread_key or None, reply=question(case),
+        language=partner.language or case.language or desk.default_language,
+        purpose="satisfaction", now=now, case_id=case.id, recipient_user_id=partner.id)
+
+
 def ask(session: Session, desk: DeskContext, case: Case, resolver: User,
         now: datetime) -> SatisfactionRating | None:
     """After a resolution: record the round and queue one question to the partner who opened
@@ -85,8 +110,9 @@ def ask(session: Session, desk: DeskContext, case: Case, resolver: User,
     if (partner is None or partner.removed_at is not None or partner.role != "partner"
             or partner.org_id != case.org_id or round_of(session, case, case.reopened_count)):
         return None
-    sent = outbox.enqueue_for_user(session, desk, partner, question(case), purpose="satisfaction",
-                                   now=now, case_id=case.id)
+    sent = (_in_shared_conversation(session, desk, case, partner, now)
+            or outbox.enqueue_for_user(session, desk, partner, question(case),
+                                       purpose="satisfaction", now=now, case_id=case.id))
     if sent is None:
         return None
     row = SatisfactionRating(case_id=case.id, round=case.reopened_count, org_id=case.org_id,

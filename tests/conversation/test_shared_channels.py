@@ -14,6 +14,7 @@ from store.models import (
     Escalation,
     Identity,
     Organization,
+    SatisfactionRating,
     User,
 )
 from tests.conversation.conftest import Harness, World, keys, number_of
@@ -95,6 +96,36 @@ def test_the_agents_reply_in_the_thread_is_the_first_response(world: World) -> N
     h.deliver()
     relayed = [d for d in h.delivered[before:] if d.key == "case.agent_reply"]
     assert relayed == []  # the partner already sees the agent's message
+
+
+def test_the_satisfaction_question_is_asked_in_the_cases_thread(world: World) -> None:
+    h = world.h
+    _link(h, world.org)
+    number = number_of(_say(h, "UEXT00001", "Numbers are blocked for our client",
+                            thread="1700.2"))
+    _say(h, "UEXT00002", "Hello, we have a question about pricing", thread="1700.3")
+    h.deliver()
+    assert keys(h.send(world.alex, f"/resolve {number}")) == ["case.resolved"]
+    asked = [d for d in h.deliver() if d.key == "satisfaction.ask"]
+    assert [(d.channel, d.chat_id, d.thread_id) for d in asked] == [
+        ("slack", CHANNEL, "1700.2")]  # in the case's thread, not a direct message
+    # A colleague of the organization reading along may answer it.
+    rated = _say(h, "UEXT00002", "", thread="1700.2")
+    assert keys(rated) == ["error.empty_message"]
+    press = h.handler.handle(Incoming(
+        channel="slack", user_id="UEXT00002", chat_id=CHANNEL, text="", thread_id="1700.2",
+        action=asked[0].actions[4], update_id="rate-press", is_private=False))
+    assert keys(press) == ["satisfaction.thanks"]
+    colleague = _user_of(h, "UEXT00002")
+    with h.desk.sessions() as s:
+        row = s.scalar(select(SatisfactionRating).where(SatisfactionRating.case_id == number))
+    assert row is not None and row.rating == 5 and colleague is not None
+    assert row.rated_by_id == colleague.id
+    # A private case still asks in the partner's direct chat.
+    private = number_of(h.send(world.pat, "Webhook deliveries fail since noon"))
+    h.send(world.alex, f"/resolve {private}")
+    asked = [d for d in h.deliver() if d.key == "satisfaction.ask"]
+    assert [(d.chat_id, d.thread_id) for d in asked] == [(world.pat.external_id, None)]
 
 
 def test_bots_provider_people_and_other_orgs_are_ignored(world: World) -> None:
