@@ -18,7 +18,14 @@ from desk.ratelimit import RateLimiter, Verdict
 from handlers import commands, shared_channels
 from handlers.partner_commands import handle_partner_text
 from handlers.registry import COMMANDS, CommandContext
-from handlers.text import MAX_LENGTH, ParsedCommand, clean, parse_command, tail
+from handlers.text import (
+    MAX_LENGTH,
+    ParsedCommand,
+    clean,
+    mention_command,
+    parse_command,
+    tail,
+)
 from messages import actions
 from messages.types import INTERNAL, UNAVAILABLE, Incoming, Outcome, Reply
 from store.db import transaction
@@ -83,6 +90,8 @@ class Desk:
             return Outcome(fallback, duplicate=True)
         verdict = self.limiter.check(incoming.channel, str(incoming.user_id))
         text = clean(incoming.text)
+        if incoming.addressed:  # "@supportdesk escalate 42" in a thread
+            text = mention_command(text, COMMANDS.keys() | ALIASES.keys())
         user = resolve_user(session, incoming.channel, str(incoming.user_id))
         if link is not None:  # a shared channel: strangers join their organization's team
             if user is None and verdict is not Verdict.ALLOW:

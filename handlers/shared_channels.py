@@ -138,9 +138,11 @@ def _partners_conversation(session: Session, incoming: Incoming, person: str) ->
 
 def addressed(replies: tuple[Reply, ...], incoming: Incoming) -> tuple[Reply, ...]:
     """The answers to someone in a shared channel, their buttons pressable by them only (an
-    escalation's confirmation, a plan upgrade's: a colleague reading along cannot press it)."""
+    escalation's confirmation, a plan upgrade's: a colleague reading along cannot press it).
+    In Slack an answer with buttons is also shown to them only (an ephemeral message)."""
     owner = str(incoming.user_id)
-    return tuple(dataclasses.replace(reply, buttons=tuple(
+    ephemeral = incoming.channel == "slack"
+    return tuple(dataclasses.replace(reply, ephemeral=reply.ephemeral or ephemeral, buttons=tuple(
         dataclasses.replace(button, action=actions.owned(button.action, owner))
         for button in reply.buttons)) if reply.buttons else reply for reply in replies)
 
@@ -164,9 +166,10 @@ def staff_refusal(session: Session, incoming: Incoming, user: User, link: Linked
     """Why a staff command typed in a shared group is not answered there, or None.
 
     Slack answers slash commands to the caller only, so there everything works; in a Telegram
-    group every answer is read by the partner's team: only commands about a case of the linked
-    organization (or help and language) are answered, never notes, lists or other clients."""
-    if incoming.channel == "slack" or user.role == "partner":
+    group, and after a mention in a Slack channel, every answer is read by the partner's team:
+    only commands about a case of the linked organization (or help and language) are answered,
+    never notes, lists or other clients."""
+    if (incoming.channel == "slack" and not incoming.addressed) or user.role == "partner":
         return None
     if user.role == "tam" and user.org_id == link.org_id:
         return None
@@ -176,4 +179,4 @@ def staff_refusal(session: Session, incoming: Incoming, user: User, link: Linked
         case = session.get(Case, int(command.args[0])) if len(command.args[0]) < 10 else None
         if case is not None and case.org_id == link.org_id:
             return None
-    return Reply("shared.command_elsewhere", {"command": command.name[:32]})
+    return Reply("shared.command_elsewhere", {"command": command.name[:32]}, ephemeral=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 
 MAX_LENGTH = 4096  # the channels' message limit, in characters
@@ -59,6 +60,22 @@ def parse_command(text: str) -> ParsedCommand | None:
         return None
     rest = text[match.end():].strip()
     return ParsedCommand(match.group(1).lower(), rest.split(), rest)
+
+
+def mention_command(text: str, names: Collection[str]) -> str:
+    """Text addressed to the bot by a mention, as a command when it reads as one: a command's
+    name alone ("cases"), followed by a case number ("escalate 42", "rate #42 5 thanks"), or
+    "language de". Anything else stays text ("help, our API is down" opens a case)."""
+    words = text.split()
+    if not words or parse_command(text) is not None:
+        return text
+    name, rest = words[0].lower(), words[1:]
+    if name not in names:
+        return text
+    if not rest or rest[0][:1].isdigit() or rest[0].startswith("#") or (
+            name == "language" and len(rest) == 1):
+        return "/" + text.lstrip()
+    return text
 
 
 def tail(text: str, words: int) -> str:

@@ -30,6 +30,9 @@ class Incoming:
     # group chatter (not addressed to the bot): heard only in a shared channel (every-message)
     only_if_shared: bool = False
     reply_to_user_id: str | None = None  # Telegram groups: who wrote the message answered
+    # Slack: the text followed a mention of the bot, so "escalate 42" may be a command without
+    # its slash (slash commands cannot be typed in threads, nor by Slack Connect guests)
+    addressed: bool = False
 
 
 @dataclass(frozen=True)

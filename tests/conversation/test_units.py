@@ -8,7 +8,14 @@ import pytest
 
 from desk.clock import FixedClock
 from desk.ratelimit import RateLimiter, Verdict
-from handlers.text import ParsedCommand, clean, excerpt, parse_command, tail
+from handlers.text import (
+    ParsedCommand,
+    clean,
+    excerpt,
+    mention_command,
+    parse_command,
+    tail,
+)
 from messages import actions
 
 
@@ -104,3 +111,16 @@ def test_a_command_built_by_the_desk_is_not_parsed_again() -> None:
     typed = parse_command("/note 7 line one\nline two")
     assert typed is not None and typed.text_after(1) == "line one\nline two"
     assert typed.text_after(0) == "7 line one\nline two"
+
+
+def test_a_mention_reads_as_a_command_only_when_it_looks_like_one() -> None:
+    names = {"escalate", "status", "cases", "help", "language", "rate"}
+    assert mention_command("escalate 42", names) == "/escalate 42"
+    assert mention_command("Escalate #42 bv confirm", names) == "/Escalate #42 bv confirm"
+    assert mention_command("rate 42 5 quick and kind", names) == "/rate 42 5 quick and kind"
+    assert mention_command("cases", names) == "/cases"
+    assert mention_command("language de", names) == "/language de"
+    assert mention_command("/status 7", names) == "/status 7"  # typed with its slash
+    for text in ("help, our API is down", "Help our API is down", "status of our number?",
+                 "language settings are wrong in the dashboard", "ping 42", "", "   "):
+        assert mention_command(text, names) == text, text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
@@ -10,10 +11,10 @@ from sqlalchemy import select
 from desk import linked_channels, plans
 from desk.clock import SystemClock
 from store.db import make_session_factory, transaction
-from store.models import Case, CaseMessage, Identity, Organization, User
+from store.models import Case, CaseMessage, Escalation, Identity, Organization, User
 from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, TEAM_ID, Call
 from tests.slack.conftest import PEOPLE
-from tests.slack.harness import AGENTS, SlackDesk, prefix, wait_until
+from tests.slack.harness import AGENTS, SlackDesk, button, buttons, prefix, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -220,3 +221,47 @@ def test_bot_messages_in_a_linked_channel_are_ignored(slack: SlackDesk) -> None:
     assert slack.count(Case) == 1 and _user(slack, "U0PARTNERBOT") is None
     assert [c.params.get("thread_ts") for c in slack.posts(SHARED)] == [top]
     assert slack.fake.calls("chat.postEphemeral") == []
+
+
+def _mention_in_thread(slack: SlackDesk, user: str, text: str, thread: str,
+                       team: str = PARTNER_TEAM) -> None:
+    """A mention of the bot in a case's thread, as Slack delivers it (message + app_mention)."""
+    common = {"channel": SHARED, "user": user, "text": f"<@{BOT_USER_ID}> {text}",
+              "ts": slack.next_ts(), "thread_ts": thread, "team": TEAM_ID, "user_team": team}
+    assert slack.event({"type": "message", "channel_type": "channel", **common}).status == 200
+    assert slack.event({"type": "app_mention", **common}).status == 200
+
+
+def test_a_guest_escalates_by_mention_and_only_they_see_the_buttons(slack: SlackDesk) -> None:
+    _link(slack, "Müller Messaging GmbH")
+    top = slack.next_ts()
+    slack.channel_message(GUEST, SHARED, "Our API is down for every client since noon",
+                          ts=top, extra=_guest())
+    slack.wait_post(SHARED, prefix("case.opened", "en"))
+    number = slack.scalar(select(Case.id))
+    # Slash commands cannot be typed in a thread, nor by a guest: a mention carries commands.
+    _mention_in_thread(slack, GUEST, f"escalate {number}", top)
+    choose = wait_until(lambda: [c for c in slack.fake.calls("chat.postEphemeral") if c.ok],
+                        "the ephemeral category choice")[0]
+    assert choose.params["user"] == GUEST and choose.params["thread_ts"] == top
+    assert str(choose.params["text"]).startswith(prefix("escalation.choose", "en"))
+    values = [str(b["value"]) for b in buttons(choose)]
+    assert values and all(v.endswith("~" + GUEST) for v in values)
+    assert slack.posts(SHARED, prefix("escalation.choose", "en")) == []  # never public
+    pressed = slack.press(GUEST, dataclasses.replace(choose, method="respond"),
+                          button(choose, "esc:"), channel=SHARED)
+    slack.wait_response(pressed, prefix("escalation.registered", "en"))
+    assert slack.count(Escalation) == 1
+    # A provider agent's internal note by mention is refused there, and nothing is stored.
+    _mention_in_thread(slack, PEOPLE.alex, f"note {number} the client is difficult", top,
+                       team=TEAM_ID)
+    refused = wait_until(lambda: [c for c in slack.fake.calls("chat.postEphemeral")
+                                  if c.ok and c.params["user"] == PEOPLE.alex],
+                         "the refusal to the agent")[0]
+    assert str(refused.params["text"]).startswith(prefix("shared.command_elsewhere", "en"))
+    assert slack.count(CaseMessage, CaseMessage.kind == "note") == 0
+    assert not any("difficult" in str(c.params.get("text")) for c in slack.posts(SHARED))
+    # The agent resolves the case by mention: answered in the thread.
+    _mention_in_thread(slack, PEOPLE.alex, f"resolve {number}", top, team=TEAM_ID)
+    wait_until(lambda: slack.scalar(select(Case.status).where(Case.id == number)) == "resolved",
+               "the case resolved")

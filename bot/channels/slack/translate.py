@@ -87,6 +87,7 @@ def from_mention(event: dict[str, Any], *, event_id: str | None, bot_user_id: st
         display_name=display_name,
         reply_to_message_id=thread_ts,
         is_private=event.get("channel_type") == "im",
+        addressed=True,
     )
 
 
