@@ -70,8 +70,11 @@ def handle_partner_text(ctx: CommandContext, text: str, *, force_new: bool = Fal
 @command("help", roles=set(USER_ROLES), help_key="help.help", order=1)
 def help_command(ctx: CommandContext, args: list[str]) -> list[Reply]:
     lines = [locales.text(spec.help_key, ctx.language) for spec in allowed_commands(ctx.user.role)]
-    return [Reply("help.list", {"commands": "\n".join(lines),
-                                "names": [s.name for s in allowed_commands(ctx.user.role)]})]
+    listed = Reply("help.list", {"commands": "\n".join(lines),
+                                 "names": [s.name for s in allowed_commands(ctx.user.role)]})
+    if ctx.incoming.channel == "slack":  # commands are typed after /support, or a mention
+        return [listed, Reply("help.slack")]
+    return [listed]
 
 
 @command("new", roles={"partner"}, help_key="help.new", order=10)

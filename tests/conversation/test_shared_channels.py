@@ -296,3 +296,10 @@ def test_telegram_forum_topics_are_conversations(world: World) -> None:
     two = number_of(_tg(h, "9001", "Templates are rejected", topic="12"))
     assert one != two
     assert number_of(_tg(h, "9002", "Also for us", topic="11")) == one
+
+
+def test_slack_help_tells_how_commands_are_typed_there(world: World) -> None:
+    h = world.h
+    guest = h.add_person("Gina", "partner", world.org, channel="slack")
+    assert keys(h.send(guest, "/help")) == ["help.list", "help.slack"]
+    assert keys(h.send(world.pat, "/help")) == ["help.list"]  # not a Slack user

@@ -168,6 +168,7 @@ def test_forum_topics_and_a_plain_group(api: FakeTelegramAPI, desk: DeskProcess,
     finally:
         code = desk.stop()
     assert code == 0, desk.log()
+    assert "privacy mode is on" in desk.log()  # the fake's getMe: privacy on, told at start
     partners = _partners(db_url)
     acme = _cases(db_url)[0].org_id
     assert {k: v for k, v in partners.items() if v == acme}.keys() == {"801", "802", "803",

@@ -102,6 +102,10 @@ class TelegramChannel:
         try:
             log.info("telegram bot @%s ready (%s mode)", self.bot.username,
                      "webhook" if self.webhook_url else "polling")
+            if not self.bot.bot.can_read_all_group_messages:
+                log.info("privacy mode is on: in a shared group (supportdesk org channel add "
+                         "--telegram) make the bot an admin, or turn privacy off with "
+                         "@BotFather /setprivacy, so that it hears every message")
             await register_menus(self.bot, self.agent_chat_id, self.desk.default_language)
             sender = OutboxSender(self.bot, self.desk)
             delivery = asyncio.create_task(
