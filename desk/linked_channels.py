@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from desk import audit
 from desk.errors import Conflict, Invalid, NotFound
-from store.models import Case, Conversation, LinkedChannel, Organization
+from store.models import Case, Conversation, GroupAnswer, LinkedChannel, Organization, OutboxMessage
 
 CHANNELS = ("slack", "telegram")
 MODES = ("every-message", "mention")
@@ -134,3 +134,34 @@ def case_thread(session: Session, case_id: int) -> tuple[str, str, str] | None:
     if conversation.channel == "slack" and conversation.chat_id.startswith("D"):
         return None
     return conversation.channel, conversation.chat_id, conversation.thread_key
+
+
+def migrate_chat(session: Session, *, channel: str, old: str, new: str, now: datetime,
+                 actor: str) -> LinkedView | None:
+    """A linked group got a new chat id (a Telegram group became a supergroup): the link, its
+    conversations (so open cases go on), the desk's remembered answers and the messages still
+    to be delivered follow it. None when `old` is not linked or the move was made already."""
+    existing = lookup(session, channel, old)
+    if existing is None or old == new or lookup(session, channel, new) is not None:
+        return None
+    taken = set(session.scalars(select(Conversation.thread_key).where(
+        Conversation.channel == channel, Conversation.chat_id == new)))
+    session.execute(update(Conversation).where(
+        Conversation.channel == channel, Conversation.chat_id == old,
+        Conversation.thread_key.not_in(taken),
+    ).values(chat_id=new).execution_options(synchronize_session=False))
+    session.execute(update(GroupAnswer).where(
+        GroupAnswer.channel == channel, GroupAnswer.chat_id == old,
+    ).values(chat_id=new).execution_options(synchronize_session=False))
+    session.execute(update(OutboxMessage).where(
+        OutboxMessage.channel == channel, OutboxMessage.chat_id == old,
+        OutboxMessage.status == "pending",
+    ).values(chat_id=new).execution_options(synchronize_session=False))
+    existing.chat_id = new
+    session.flush()
+    org = session.get(Organization, existing.org_id)
+    assert org is not None
+    audit.record(session, actor=actor, action="org.channel.migrate", entity="linked_channel",
+                 entity_id=existing.id, now=now,
+                 details={"organization": org.name, "channel": channel, "from": old, "to": new})
+    return _view(existing, org)

@@ -303,3 +303,27 @@ def test_slack_help_tells_how_commands_are_typed_there(world: World) -> None:
     guest = h.add_person("Gina", "partner", world.org, channel="slack")
     assert keys(h.send(guest, "/help")) == ["help.list", "help.slack"]
     assert keys(h.send(world.pat, "/help")) == ["help.list"]  # not a Slack user
+
+
+def test_a_group_migrated_to_a_supergroup_takes_its_link_and_cases_along(world: World) -> None:
+    h = world.h
+    _link(h, world.org, GROUP, "telegram")
+    number = number_of(_tg(h, "9001", "The API answers 500 since this morning"))
+    h.send(world.alex, f"/reply {number} Looking into it")  # queued for the old group
+    new = "-1009990001"
+    with transaction(h.desk.sessions) as s:
+        moved = linked_channels.migrate_chat(s, channel="telegram", old=GROUP, new=new,
+                                             now=h.clock.now(), actor="telegram:group-migration")
+        assert moved is not None and moved.chat_id == new
+        # Told twice (in the old and in the new chat): the second time changes nothing.
+        assert linked_channels.migrate_chat(s, channel="telegram", old=GROUP, new=new,
+                                            now=h.clock.now(), actor="again") is None
+    delivered = h.deliver()
+    assert [d.chat_id for d in delivered if d.key == "case.agent_reply"] == [new]
+    follow = _tg(h, "9001", "still failing", chat=new)
+    assert keys(follow) == ["case.added"] and number_of(follow) == number
+    assert keys(_tg(h, "9002", "hello from the old id")) == []  # the old id is not linked
+    with h.desk.sessions() as s:
+        entries = s.scalars(select(AuditEntry).where(
+            AuditEntry.action == "org.channel.migrate")).all()
+    assert [(e.details["from"], e.details["to"]) for e in entries] == [(GROUP, new)]

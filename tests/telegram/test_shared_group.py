@@ -175,3 +175,38 @@ def test_forum_topics_and_a_plain_group(api: FakeTelegramAPI, desk: DeskProcess,
                                                                        "804"}
     assert "999" not in partners
     assert all(c.org_id == acme for c in _cases(db_url))
+
+
+@pytest.mark.timeout(600)
+def test_a_linked_group_that_becomes_a_supergroup_keeps_its_cases(
+        api: FakeTelegramAPI, desk: DeskProcess, db_url: str) -> None:
+    """Enabling topics (or some admin settings) turns a group into a supergroup with a new
+    chat id; Telegram says so in both chats, and the link and open cases follow."""
+    new_id = -1005550099
+    desk.start()
+    ana = user(801, "Ana")
+    try:
+        api.wait_for(lambda: api.calls_of("getUpdates") or not desk.alive(), timeout=120,
+                     what="polling to start")
+        api.push_update(message_update(ana, PLAIN, "The API returns 500 for us"))
+        api.wait_for(lambda: sent_to(api, PLAIN, prefix("case.opened", "en")), what="the case")
+        old_side = message_update(ana, PLAIN, "")
+        del old_side["message"]["text"]
+        old_side["message"]["migrate_to_chat_id"] = new_id
+        new_side = message_update(ana, new_id, "")
+        del new_side["message"]["text"]
+        new_side["message"]["migrate_from_chat_id"] = PLAIN
+        api.push_update(old_side)
+        last = api.push_update(new_side)
+        api.wait_for(lambda: api.confirmed_offset > last, what="the migration")
+        api.push_update(message_update(ana, new_id, "still failing in the new group"))
+        added = api.wait_for(lambda: sent_to(api, new_id, prefix("case.added", "en")),
+                             what="the follow-up in the supergroup")[0]
+        number = _cases(db_url)[0].id
+        assert f"#{number}" in added.params["text"] and len(_cases(db_url)) == 1
+    finally:
+        code = desk.stop()
+    assert code == 0, desk.log()
+    listed = desk.cli("org", "channel", "list")
+    assert str(new_id) in listed and str(PLAIN) not in listed
+    assert "moved from" in desk.log()

@@ -38,10 +38,11 @@ from bot.channels.telegram.translate import (
     ALLOWED_UPDATES,
     CHANNEL,
     is_text_less_private_message,
+    migration,
     to_incoming,
 )
 from bot.settings import Settings, SettingsError
-from desk import group_answers
+from desk import group_answers, linked_channels
 from desk.context import DeskContext
 from messages.types import Incoming, Outcome, Reply
 from store.db import transaction
@@ -255,6 +256,10 @@ class TelegramChannel:
         a failing update is parked (its raw payload kept in the database for an operator) and
         the desk's apology is sent; if even parking fails, it stays unacknowledged.
         """
+        moved = migration(update)
+        if moved is not None:
+            await in_db_thread(self.desk, self._migrate, *moved)
+            return
         incoming = to_incoming(update, bot_id=self.bot.id, bot_username=self.bot.username)
         query = update.callback_query
         if incoming is None:
@@ -284,6 +289,19 @@ class TelegramChannel:
             log.warning("answer to update %s not delivered: %s", update.update_id, exc)
         if outcome.conversation and sent:
             await in_db_thread(self.desk, self._remember_answers, sent, outcome.conversation)
+
+    def _migrate(self, old: str, new: str) -> None:
+        """A group became a supergroup with a new id: a shared group's link follows it; for the
+        agents' group the operator is told which id to configure."""
+        with transaction(self.desk.sessions) as session:
+            moved = linked_channels.migrate_chat(session, channel=CHANNEL, old=old, new=new,
+                                                 now=self.desk.clock.now(),
+                                                 actor="telegram:group-migration")
+        if moved is not None:
+            log.info("shared group of %s moved from %s to %s", moved.organization, old, new)
+        if self.agent_chat_id is not None and str(self.agent_chat_id) == old:
+            log.warning("the agents' group became a supergroup: set TELEGRAM_AGENT_CHAT_ID=%s "
+                        "and restart", new)
 
     def _remember_answers(self, sent: list[Message], conversation: str) -> None:
         """The desk's answers in a plain shared group belong to the asker's conversation: a

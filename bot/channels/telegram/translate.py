@@ -95,3 +95,17 @@ def to_incoming(update: Update, *, bot_id: int, bot_username: str | None) -> Inc
         reply_to_user_id=(str(answered.from_user.id) if answered is not None
                           and answered.from_user is not None else None),
     )
+
+
+def migration(update: Update) -> tuple[str, str] | None:
+    """(old chat id, new chat id) when the update says a group became a supergroup (enabling
+    topics or some admin settings does that; the group's id changes), else None. Telegram sends
+    it twice: in the old group (migrate_to_chat_id) and in the new one (migrate_from_chat_id)."""
+    message = update.message
+    if message is None:
+        return None
+    if message.migrate_to_chat_id:
+        return str(message.chat.id), str(message.migrate_to_chat_id)
+    if message.migrate_from_chat_id:
+        return str(message.migrate_from_chat_id), str(message.chat.id)
+    return None
