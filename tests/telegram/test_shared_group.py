@@ -106,6 +106,11 @@ def test_forum_topics_and_a_plain_group(api: FakeTelegramAPI, desk: DeskProcess,
         api.push_update(in_topic(ana, "Our webhook stopped delivering messages today", 11))
         first = api.wait_for(lambda: sent_to(api, FORUM, opened), what="the first case")[0]
         assert first.params.get("message_thread_id") == 11
+        # The agents' notice links to the topic.
+        notice = api.wait_for(lambda: sent_to(api, int(AGENTS), prefix("notice.new_case", "en")),
+                              what="the agents' notice")[0]
+        assert str(notice.params["text"]).endswith(
+            f"{locales.text('shared.thread_link', 'en')}: https://t.me/c/5550001/11")
         api.push_update(in_topic(ana, "Templates are rejected with an unknown error", 12))
         second = api.wait_for(lambda: sent_to(api, FORUM, opened)[1:], what="the second")[0]
         assert second.params.get("message_thread_id") == 12

@@ -12,7 +12,7 @@ from bot.channels.base import PermanentFailure, RetryLater
 from bot.channels.telegram.channel import _file_url
 from bot.channels.telegram.menu import menu
 from bot.channels.telegram.render import keyboard, render, split_text, utf16_len
-from bot.channels.telegram.send import classify, native_chat_id
+from bot.channels.telegram.send import classify, native_chat_id, topic_link
 from bot.channels.telegram.translate import is_text_less_private_message, to_incoming
 from messages.types import Button, Reply
 from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, callback_update, message_update, user
@@ -166,3 +166,10 @@ def test_menus_list_each_role_commands_with_localized_descriptions() -> None:
     assert "take" not in partner and {"take", "resolve", "queue"} <= set(agent)
     assert all(d and not d.startswith("/") and len(d) <= 256 for d in partner.values())
     assert partner["help"] != menu("partner", "en")[0].description
+
+
+def test_topic_links_exist_for_forum_topics_of_supergroups_only() -> None:
+    assert topic_link("-1005550001", "11") == "https://t.me/c/5550001/11"
+    assert topic_link("-1005550001", "from:801") is None  # a plain group's conversation
+    assert topic_link("-5550002", "11") is None  # not a supergroup
+    assert topic_link("-1005550001", None) is None

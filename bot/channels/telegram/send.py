@@ -19,10 +19,11 @@ from telegram.error import (
     TelegramError,
 )
 
+import locales
 from bot.channels.base import PermanentFailure, RetryLater
 from bot.channels.db_thread import in_db_thread
 from bot.channels.telegram.render import MAX_CAPTION, render, split_text, utf16_len
-from desk import outbox
+from desk import linked_channels, outbox
 from desk.context import DeskContext
 from store.db import transaction
 from store.models import OutboxMessage
@@ -59,6 +60,15 @@ def classify(exc: TelegramError) -> RetryLater | PermanentFailure:
     if isinstance(exc, NetworkError):  # timeouts, connection errors and 5xx answers
         return RetryLater(f"network: {exc.message}")
     return RetryLater(f"telegram: {exc.message}")
+
+
+def topic_link(chat_id: str, thread_id: str | None) -> str | None:
+    """https://t.me/c/INTERNAL/TOPIC for a forum topic of a supergroup (ids -100…), which
+    opens it for a member; None for other chats (a plain group's messages have no links)."""
+    topic = topic_of(thread_id)
+    if topic is None or not chat_id.startswith("-100") or not chat_id[4:].isdigit():
+        return None
+    return f"https://t.me/c/{chat_id[4:]}/{topic}"
 
 
 def topic_of(thread_id: str | None) -> int | None:
@@ -120,9 +130,23 @@ class OutboxSender:
         with transaction(self.desk.sessions) as session:
             return outbox.attachments_of(session, message_id)
 
+    def _topic_link(self, message: OutboxMessage) -> str | None:
+        """For a new case from a forum topic of a shared supergroup: a link to the topic."""
+        if message.purpose != "new_case" or message.case_id is None:
+            return None
+        with transaction(self.desk.sessions) as session:
+            thread = linked_channels.case_thread(session, message.case_id)
+        if thread is None or thread[0] != "telegram":
+            return None
+        return topic_link(thread[1], thread[2])
+
     async def __call__(self, message: OutboxMessage) -> str | None:
         reply = outbox.to_reply(message)
         text, markup = render(reply, message.language)
+        link = await in_db_thread(self.desk, self._topic_link, message)
+        if link is not None:
+            label = locales.text("shared.thread_link", message.language)
+            text = f"{text}\n\n{label}: {link}"
         chat_id = native_chat_id(message.chat_id)
         attachments = await in_db_thread(self.desk, self._attachments, message.id)
         try:
