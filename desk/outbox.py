@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from desk.context import DeskContext
 from messages.types import Button, Reply
 from store.db import is_postgres
-from store.models import Identity, OutboxAttachment, OutboxMessage, User
+from store.models import Case, Conversation, Identity, OutboxAttachment, OutboxMessage, User
 
 LEASE = timedelta(seconds=60)  # a claimed message is retried after this if never confirmed
 MAX_ATTEMPTS = 12
@@ -108,6 +108,23 @@ def enqueue_for_user(
         session, channel=chosen.channel, chat_id=chosen.external_id, reply=reply,
         language=user.language or desk.default_language, purpose=purpose, now=now,
         case_id=case_id, recipient_user_id=user.id, attachments=attachments,
+    )
+
+
+def enqueue_for_case(session: Session, desk: DeskContext, case: Case, reply: Reply, *,
+                     purpose: str, now: datetime) -> OutboxMessage | None:
+    """A message into the case's own conversation (its chat and thread), in the language of the
+    partner who opened it; None when the case has no conversation."""
+    conversation = session.get(Conversation, case.conversation_id)
+    if conversation is None:
+        return None
+    partner = session.get(User, case.opened_by_id)
+    language = (partner.language if partner else None) or case.language or desk.default_language
+    return enqueue(
+        session, channel=conversation.channel, chat_id=conversation.chat_id,
+        thread_id=conversation.thread_key or None, reply=reply, language=language,
+        purpose=purpose, now=now, case_id=case.id,
+        recipient_user_id=partner.id if partner else None,
     )
 
 

@@ -85,7 +85,7 @@ def _resolver_id(session: Session, case: Case) -> int | None:
         .order_by(CaseMessage.id.desc()).limit(1))
 
 
-def _in_shared_conversation(session: Session, desk: DeskContext, case: Case, partner: User,
+def _in_shared_conversation(session: Session, desk: DeskContext, case: Case,
                             now: datetime) -> OutboxMessage | None:
     """The question asked where a case of a shared channel was talked about (its thread or
     topic), since a guest of a Slack Connect channel may not accept direct messages from the
@@ -94,11 +94,8 @@ def _in_shared_conversation(session: Session, desk: DeskContext, case: Case, par
     if conversation is None or linked_channels.lookup(
             session, conversation.channel, conversation.chat_id) is None:
         return None
-    return outbox.enqueue(
-        session, channel=conversation.channel, chat_id=conversation.chat_id,
-        thread_id=conversation.thread_key or None, reply=question(case),
-        language=partner.language or case.language or desk.default_language,
-        purpose="satisfaction", now=now, case_id=case.id, recipient_user_id=partner.id)
+    return outbox.enqueue_for_case(session, desk, case, question(case), purpose="satisfaction",
+                                   now=now)
 
 
 def ask(session: Session, desk: DeskContext, case: Case, resolver: User,
@@ -110,7 +107,7 @@ def ask(session: Session, desk: DeskContext, case: Case, resolver: User,
     if (partner is None or partner.removed_at is not None or partner.role != "partner"
             or partner.org_id != case.org_id or round_of(session, case, case.reopened_count)):
         return None
-    sent = (_in_shared_conversation(session, desk, case, partner, now)
+    sent = (_in_shared_conversation(session, desk, case, now)
             or outbox.enqueue_for_user(session, desk, partner, question(case),
                                        purpose="satisfaction", now=now, case_id=case.id))
     if sent is None:

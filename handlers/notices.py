@@ -14,7 +14,7 @@ from handlers.invoice_commands import staff_block_reply
 from handlers.text import excerpt
 from messages import actions
 from messages.types import Button, Reply
-from store.models import Case, Conversation, Invoice, OutboxMessage, User
+from store.models import Case, Invoice, OutboxMessage, User
 
 
 def reasons_text(case: Case) -> dict[str, list[str]] | str:
@@ -83,14 +83,4 @@ def partner_message(session: Session, desk: DeskContext, case: Case, partner: Us
 def to_partner(session: Session, desk: DeskContext, case: Case, reply: Reply, *, purpose: str,
                now: datetime) -> OutboxMessage | None:
     """A message into the case's own conversation, in the partner's language."""
-    conversation = session.get(Conversation, case.conversation_id)
-    partner = session.get(User, case.opened_by_id)
-    if conversation is None:
-        return None
-    language = (partner.language if partner else None) or case.language or desk.default_language
-    return outbox.enqueue(
-        session, channel=conversation.channel, chat_id=conversation.chat_id,
-        thread_id=conversation.thread_key or None, reply=reply, language=language,
-        purpose=purpose, now=now, case_id=case.id,
-        recipient_user_id=partner.id if partner else None,
-    )
+    return outbox.enqueue_for_case(session, desk, case, reply, purpose=purpose, now=now)

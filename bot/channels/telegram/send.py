@@ -130,12 +130,10 @@ class OutboxSender:
         with transaction(self.desk.sessions) as session:
             return outbox.attachments_of(session, message_id)
 
-    def _topic_link(self, message: OutboxMessage) -> str | None:
+    def _topic_link(self, case_id: int) -> str | None:
         """For a new case from a forum topic of a shared supergroup: a link to the topic."""
-        if message.purpose != "new_case" or message.case_id is None:
-            return None
         with transaction(self.desk.sessions) as session:
-            thread = linked_channels.case_thread(session, message.case_id)
+            thread = linked_channels.case_thread(session, case_id)
         if thread is None or thread[0] != "telegram":
             return None
         return topic_link(thread[1], thread[2])
@@ -143,7 +141,8 @@ class OutboxSender:
     async def __call__(self, message: OutboxMessage) -> str | None:
         reply = outbox.to_reply(message)
         text, markup = render(reply, message.language)
-        link = await in_db_thread(self.desk, self._topic_link, message)
+        link = (await in_db_thread(self.desk, self._topic_link, message.case_id)
+                if message.purpose == "new_case" and message.case_id is not None else None)
         if link is not None:
             label = locales.text("shared.thread_link", message.language)
             text = f"{text}\n\n{label}: {link}"
